@@ -1,0 +1,113 @@
+/**
+ * A bounded cursor over untrusted bytes.
+ *
+ * Every reader covers one frame or one nested structure (a match, an action
+ * list, a multipart entry) and knows the OpenFlow error to raise if asked for
+ * a byte beyond its end: an action list that runs short is OFPBAC_BAD_LEN, a
+ * match OFPBMC_BAD_LEN, a message OFPBRC_BAD_LEN. Child readers are carved out
+ * with `sub()` after the caller has checked the length field it was given, so
+ * a lying length can never reach past the parent's end.
+ *
+ * The reader knows nothing about OpenFlow messages; it only reads numbers.
+ */
+import { OfpError, OFPBRC, OFPET } from './errors.js';
+
+export class Reader {
+  constructor(
+    readonly buf: Buffer,
+    public off: number,
+    readonly end: number,
+    /** The error raised on overrun. */
+    readonly errType: number = OFPET.BAD_REQUEST,
+    readonly errCode: number = OFPBRC.BAD_LEN,
+  ) {}
+
+  static of(buf: Buffer): Reader {
+    return new Reader(buf, 0, buf.length);
+  }
+
+  get remaining(): number {
+    return this.end - this.off;
+  }
+
+  /** Throws this reader's error unless `n` more bytes are there. */
+  need(n: number, what?: string): void {
+    if (n < 0 || this.off + n > this.end) throw this.error(what ?? `need ${n} bytes, have ${this.end - this.off}`);
+  }
+
+  error(detail?: string): OfpError {
+    return new OfpError(this.errType, this.errCode, detail);
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.off++]!;
+  }
+
+  u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16BE(this.off);
+    this.off += 2;
+    return v;
+  }
+
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.off);
+    this.off += 4;
+    return v;
+  }
+
+  u64(): bigint {
+    this.need(8);
+    const v = this.buf.readBigUInt64BE(this.off);
+    this.off += 8;
+    return v;
+  }
+
+  skip(n: number): void {
+    this.need(n);
+    this.off += n;
+  }
+
+  /** A copy of the next `n` bytes (decoded values never alias the input). */
+  bytes(n: number): Buffer {
+    this.need(n);
+    const b = Buffer.from(this.buf.subarray(this.off, this.off + n));
+    this.off += n;
+    return b;
+  }
+
+  /** The rest of this reader's bytes, copied. */
+  rest(): Buffer {
+    return this.bytes(this.end - this.off);
+  }
+
+  /** A NUL-padded fixed-width string field (`char name[16]`). */
+  str(n: number): string {
+    this.need(n);
+    let e = this.off;
+    const lim = this.off + n;
+    while (e < lim && this.buf[e] !== 0) e++;
+    const s = this.buf.toString('latin1', this.off, e);
+    this.off = lim;
+    return s;
+  }
+
+  /** Peeks a u16 at `off + at` without moving; the caller has checked room. */
+  peekU16(at = 0): number {
+    this.need(at + 2);
+    return this.buf.readUInt16BE(this.off + at);
+  }
+
+  /**
+   * A child reader over the next `n` bytes, raising `errType/errCode` on
+   * its own overruns. The parent moves past them.
+   */
+  sub(n: number, errType = this.errType, errCode = this.errCode): Reader {
+    this.need(n);
+    const r = new Reader(this.buf, this.off, this.off + n, errType, errCode);
+    this.off += n;
+    return r;
+  }
+}
