@@ -44,25 +44,28 @@ export class Reader {
     return this.buf[this.off++]!;
   }
 
+  // Byte loads rather than Buffer#readUInt*BE, for the same reason as Writer.
+
   u16(): number {
     this.need(2);
-    const v = this.buf.readUInt16BE(this.off);
-    this.off += 2;
-    return v;
+    const b = this.buf;
+    const o = this.off;
+    this.off = o + 2;
+    return (b[o]! << 8) | b[o + 1]!;
   }
 
   u32(): number {
     this.need(4);
-    const v = this.buf.readUInt32BE(this.off);
-    this.off += 4;
-    return v;
+    const b = this.buf;
+    const o = this.off;
+    this.off = o + 4;
+    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
   }
 
   u64(): bigint {
-    this.need(8);
-    const v = this.buf.readBigUInt64BE(this.off);
-    this.off += 8;
-    return v;
+    const hi = this.u32();
+    const lo = this.u32();
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   skip(n: number): void {

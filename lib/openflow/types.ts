@@ -502,6 +502,13 @@ export interface Header {
 export interface Hello extends Header {
   type: OFPT.HELLO;
   elements: HelloElem[];
+  /**
+   * Bytes after the last well-formed element. OF1.3 §7.5.1 has a receiver
+   * ignore what it does not understand, and negotiation needs only the
+   * header's version, so a malformed element ends the list rather than
+   * failing the hello; its bytes are kept so the message round-trips.
+   */
+  trailing?: Buffer;
 }
 
 /** struct ofp_error_msg; an experimenter error (err_type 0xffff) has exp_type and experimenter instead of code. */

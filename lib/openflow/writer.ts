@@ -29,33 +29,48 @@ export class Writer {
     this.buf = b;
   }
 
+  // Byte stores rather than Buffer#writeUInt*BE: these run for every field
+  // of every message, and the plain stores are what V8 optimizes best.
+
   u8(v: number): void {
     this.grow(1);
-    this.buf[this.off++] = v & 0xff;
+    this.buf[this.off++] = v;
   }
 
   u16(v: number): void {
     this.grow(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.off);
-    this.off += 2;
+    const b = this.buf;
+    const o = this.off;
+    b[o] = v >>> 8;
+    b[o + 1] = v;
+    this.off = o + 2;
   }
 
   u32(v: number): void {
     this.grow(4);
-    this.buf.writeUInt32BE(v >>> 0, this.off);
-    this.off += 4;
+    const b = this.buf;
+    const o = this.off;
+    b[o] = v >>> 24;
+    b[o + 1] = v >>> 16;
+    b[o + 2] = v >>> 8;
+    b[o + 3] = v;
+    this.off = o + 4;
   }
 
   u64(v: bigint): void {
-    this.grow(8);
-    this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), this.off);
-    this.off += 8;
+    if (v < 0n || v > 0xffffffffffffffffn) v = BigInt.asUintN(64, v);
+    this.u32(Number(v >> 32n));
+    this.u32(Number(v & 0xffffffffn));
   }
 
   zeros(n: number): void {
     this.grow(n);
-    this.buf.fill(0, this.off, this.off + n);
-    this.off += n;
+    const b = this.buf;
+    let o = this.off;
+    const end = o + n;
+    if (n > 32) b.fill(0, o, end);
+    else while (o < end) b[o++] = 0;
+    this.off = end;
   }
 
   bytes(b: Uint8Array): void {
@@ -64,10 +79,15 @@ export class Writer {
     this.off += b.length;
   }
 
-  /** A NUL-padded fixed-width string field; longer strings are cut. */
+  /**
+   * A NUL-padded fixed-width string field (`char name[16]`). The spec wants
+   * a terminating NUL, so our own strings must be shorter than `n`; a
+   * decoded string of exactly `n` characters (a peer that left the NUL out)
+   * is written back as it came, so that it round-trips.
+   */
   str(s: string, n: number): void {
     this.grow(n);
-    const w = this.buf.write(s, this.off, n - 1, 'latin1');
+    const w = this.buf.write(s, this.off, n, 'latin1');
     this.buf.fill(0, this.off + w, this.off + n);
     this.off += n;
   }
@@ -79,11 +99,16 @@ export class Writer {
   }
 
   patchU16(at: number, v: number): void {
-    this.buf.writeUInt16BE(v & 0xffff, at);
+    this.buf[at] = v >>> 8;
+    this.buf[at + 1] = v;
   }
 
   patchU32(at: number, v: number): void {
-    this.buf.writeUInt32BE(v >>> 0, at);
+    const b = this.buf;
+    b[at] = v >>> 24;
+    b[at + 1] = v >>> 16;
+    b[at + 2] = v >>> 8;
+    b[at + 3] = v;
   }
 
   /** The bytes written so far, without copying. */
