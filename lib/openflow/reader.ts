@@ -13,6 +13,9 @@
 import { OfpError, OFPBRC, OFPET } from './errors.js';
 
 export class Reader {
+  /** A view of `buf` for 64-bit loads, made on first use and shared with sub-readers. */
+  private dv: DataView | undefined;
+
   constructor(
     readonly buf: Buffer,
     public off: number,
@@ -63,9 +66,12 @@ export class Reader {
   }
 
   u64(): bigint {
-    const hi = this.u32();
-    const lo = this.u32();
-    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    this.need(8);
+    const b = this.buf;
+    const dv = (this.dv ??= new DataView(b.buffer, b.byteOffset, b.byteLength));
+    const v = dv.getBigUint64(this.off);
+    this.off += 8;
+    return v;
   }
 
   skip(n: number): void {
@@ -110,6 +116,7 @@ export class Reader {
   sub(n: number, errType = this.errType, errCode = this.errCode): Reader {
     this.need(n);
     const r = new Reader(this.buf, this.off, this.off + n, errType, errCode);
+    r.dv = this.dv;
     this.off += n;
     return r;
   }

@@ -9,9 +9,12 @@
 export class Writer {
   buf: Buffer;
   off = 0;
+  /** A view of `buf` for 64-bit stores (V8 compiles DataView's BigInt accessors inline). */
+  private dv: DataView;
 
   constructor(initial = 256) {
     this.buf = Buffer.allocUnsafe(initial);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /** Forgets what was written, keeping the buffer for reuse. */
@@ -27,6 +30,7 @@ export class Writer {
     const b = Buffer.allocUnsafe(size);
     this.buf.copy(b, 0, 0, this.off);
     this.buf = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   // Byte stores rather than Buffer#writeUInt*BE: these run for every field
@@ -58,9 +62,9 @@ export class Writer {
   }
 
   u64(v: bigint): void {
-    if (v < 0n || v > 0xffffffffffffffffn) v = BigInt.asUintN(64, v);
-    this.u32(Number(v >> 32n));
-    this.u32(Number(v & 0xffffffffn));
+    this.grow(8);
+    this.dv.setBigUint64(this.off, v); // wraps modulo 2^64, as BigInt.asUintN would
+    this.off += 8;
   }
 
   zeros(n: number): void {
