@@ -11,18 +11,23 @@
  * - The 40 OpenFlow-basic fields (class 0x8000) are decoded into named,
  *   typed values from one table (`OXM_OFB_FIELDS`), which also says how
  *   long each value is and whether OF1.3.5 table 12 lets it carry a mask.
- *   An unknown field code, a wrong length or a forbidden mask is an error
- *   here, because no later stage could make sense of the bytes.
+ *   An unknown field code or a wrong length is an error here, because no
+ *   later stage could make sense of the bytes.
+ * - A mask on a field table 12 does not list as maskable (a masked TCP
+ *   port, in_port) is well-formed bytes: Open vSwitch sends and accepts
+ *   such matches in OF1.3, and a client (ofctl) must be able to read them
+ *   back. The switch's pipeline refuses them with OFPBMC_BAD_MASK, using
+ *   `maskable` from the table.
  * - Every other class (Nicira's NXM_0/NXM_1, experimenter 0xffff, classes
  *   nobody has assigned) is kept as bytes (`OxmOther`). Open vSwitch and
  *   Ryu send NXM fields in OF1.3 matches and set_field actions, and a codec
  *   that dropped or refused them could not round-trip what they send.
- * - Prerequisites, duplicates, reserved value bits and value/mask
- *   consistency are the pipeline's checks, not the codec's: a controller's
- *   bytes decode, and re-encode, exactly as sent.
+ * - Maskability, prerequisites, duplicates, reserved value bits and
+ *   value/mask consistency are the pipeline's checks, not the codec's: a
+ *   controller's bytes decode, and re-encode, exactly as sent.
  *
  * Errors depend on where the TLV sits. In a match they are OFPET_BAD_MATCH
- * (BAD_FIELD / BAD_LEN / BAD_MASK); inside a set_field action the spec maps
+ * (BAD_FIELD / BAD_LEN); inside a set_field action the spec maps
  * them to OFPET_BAD_ACTION (BAD_SET_TYPE / BAD_SET_LEN / BAD_SET_ARGUMENT),
  * and OF1.3 set_field takes no mask at all. `decodeOxmWithin` takes that
  * context as a constant object instead of a callback or a try/rethrow, so
@@ -232,9 +237,7 @@ export function decodeOxmWithin(r: Reader, end: number, ctx: OxmContext): OxmFie
 
   const info = OXM_OFB_FIELDS[code];
   if (info === undefined) throw new OfpError(ctx.errType, ctx.badField, `unknown OXM_OF field ${code}`);
-  if (hasmask && !(ctx.masks && info.maskable)) {
-    throw new OfpError(ctx.errType, ctx.badMask, `${info.name} cannot be masked here`);
-  }
+  if (hasmask && !ctx.masks) throw new OfpError(ctx.errType, ctx.badMask, `set_field takes no mask`);
   const want = hasmask ? 2 * info.len : info.len;
   if (len !== want) throw new OfpError(ctx.errType, ctx.badLen, `${info.name} needs length ${want}, has ${len}`);
   r.off = p + len;
@@ -329,7 +332,6 @@ export function encodeOxm(w: Writer, f: OxmField): void {
   const info = BY_NAME.get(f.field);
   if (info === undefined) throw new RangeError(`unknown OXM field ${JSON.stringify(f.field)}`);
   const mask = f.mask;
-  if (mask !== undefined && !info.maskable) throw new RangeError(`${info.name} cannot be masked`);
   const len = info.len;
   const total = OXM_HEADER_LEN + (mask === undefined ? len : 2 * len);
   // One room check for the whole TLV, then plain byte stores: this is the

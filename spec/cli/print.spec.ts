@@ -70,8 +70,6 @@ const SKIPPED: Readonly<Record<string, string>> = {
   'ryu/packet-data-of13/ovs-ofctl-of13-action_ct_nat.packet': 'Nicira ct/nat actions (NXAST_CT, NXAST_NAT): out of scope',
   'ryu/packet-data-of13/ovs-ofctl-of13-action_ct_nat_v6.packet': 'Nicira ct/nat actions (NXAST_CT, NXAST_NAT): out of scope',
   'ryu/packet-data-of13/4-63-onf_flow_monitor_request.packet': 'ONF flow-monitor multipart extension (ONFST_FLOW_MONITOR): out of scope',
-  'session:add-flow masked ports':
-    'codec defect: decodeMessage refuses masked tcp_src/tcp_dst (OFPBMC_BAD_MASK), which Open vSwitch sends and accepts in OF1.3',
 };
 
 /** What our side prints for a whole message's bytes: formatMessage(decodeMessage(bytes)), or the decode error. */
