@@ -59,20 +59,38 @@ function hexVal(c: number): number {
 
 /* ------------------------------------------------------------- Ethernet */
 
-/** The 6 bytes at `off` as "aa:bb:cc:dd:ee:ff". The caller has checked room. */
+/** The two lower-case hex digit char codes of each byte value: [2b] high, [2b+1] low. */
+const HEX_CODES: Uint8Array = (() => {
+  const t = new Uint8Array(512);
+  for (let b = 0; b < 256; b++) {
+    t[2 * b] = HEX2[b]!.charCodeAt(0);
+    t[2 * b + 1] = HEX2[b]!.charCodeAt(1);
+  }
+  return t;
+})();
+
+/**
+ * The 6 bytes at `off` as "aa:bb:cc:dd:ee:ff". The caller has checked room.
+ * Built in one String.fromCharCode call so the result is a flat string: a
+ * concatenation would be a rope that V8 flattens (allocating) the first time
+ * it is read, and decoded addresses are read again whenever a message is
+ * re-encoded or matched.
+ */
 export function readMac(buf: Uint8Array, off = 0): string {
-  return (
-    HEX2[buf[off]!]! +
-    ':' +
-    HEX2[buf[off + 1]!]! +
-    ':' +
-    HEX2[buf[off + 2]!]! +
-    ':' +
-    HEX2[buf[off + 3]!]! +
-    ':' +
-    HEX2[buf[off + 4]!]! +
-    ':' +
-    HEX2[buf[off + 5]!]!
+  const h = HEX_CODES;
+  const a = 2 * buf[off]!;
+  const b = 2 * buf[off + 1]!;
+  const c = 2 * buf[off + 2]!;
+  const d = 2 * buf[off + 3]!;
+  const e = 2 * buf[off + 4]!;
+  const f = 2 * buf[off + 5]!;
+  return String.fromCharCode(
+    h[a]!, h[a + 1]!, COLON,
+    h[b]!, h[b + 1]!, COLON,
+    h[c]!, h[c + 1]!, COLON,
+    h[d]!, h[d + 1]!, COLON,
+    h[e]!, h[e + 1]!, COLON,
+    h[f]!, h[f + 1]!,
   );
 }
 

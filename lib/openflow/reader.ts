@@ -68,10 +68,16 @@ export class Reader {
   u64(): bigint {
     this.need(8);
     const b = this.buf;
+    const o = this.off;
+    // Most 64-bit fields (cookies, counters, metadata) fit in 32 bits:
+    // those need one small BigInt and no DataView.
+    if ((b[o]! | b[o + 1]! | b[o + 2]! | b[o + 3]!) === 0) {
+      this.off = o + 8;
+      return BigInt(((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0);
+    }
     const dv = (this.dv ??= new DataView(b.buffer, b.byteOffset, b.byteLength));
-    const v = dv.getBigUint64(this.off);
-    this.off += 8;
-    return v;
+    this.off = o + 8;
+    return dv.getBigUint64(o);
   }
 
   skip(n: number): void {
