@@ -64,7 +64,12 @@ export interface OpenFlowSwitch {
    * TABLE_MOD, METER_MOD, PACKET_OUT, a whole (reassembled) MULTIPART_REQUEST,
    * QUEUE_GET_CONFIG_REQUEST, EXPERIMENTER. Returns the replies in order (a
    * multipart reply with its body whole and flags 0: the connection splits
-   * it), or throws an OfpError having changed nothing. When it returns (or
+   * it), or throws an OfpError having changed nothing. An error OfpError
+   * cannot express (an experimenter error, such as the ONF bundle errors of
+   * OF1.3) comes back as an OFPT_ERROR among the replies instead, also
+   * having changed nothing. Each reply carries its xid: the request's, except
+   * where the spec gives another (the errors of a failed bundle commit carry
+   * the failing message's). When it returns (or
    * its promise resolves) the change is applied everywhere, datapath caches
    * included, so a BARRIER_REPLY sent after it tells the truth.
    */
@@ -85,4 +90,11 @@ export interface OpenFlowSwitch {
    * `standalone` (forward as an L2 learning switch while none is).
    */
   setControllerConnected(connected: boolean): void;
+
+  /**
+   * Tells the switch that a connection closed, so that it can drop what
+   * belonged to it (bundles opened by it). Optional: a switch with no
+   * per-connection state need not implement it.
+   */
+  connectionClosed?(connId: number): void;
 }

@@ -110,7 +110,9 @@ export function parseAction(kv: KeyValue, ctx: ActionContext, out: Action[]): vo
 }
 
 function parseOne(key: string, value: string, hasValue: boolean, token: string, ctx: ActionContext, out: Action[]): void {
-  switch (key) {
+  // Action names in any case, as ovs-ofctl reads them; `key` as written stays for port names.
+  const name = key.toLowerCase();
+  switch (name) {
     case 'output':
       return void out.push(output(parseOutPort(value, token, ctx), token, ctx));
     case 'controller':
@@ -181,13 +183,13 @@ function parseOne(key: string, value: string, hasValue: boolean, token: string, 
     case 'mod_dl_dst': {
       const mac = parseMacBits(value);
       if (mac === undefined) throw new FlowSyntaxError(`invalid mac address ${value}`, value);
-      return setFieldConverted(key === 'mod_dl_src' ? 'eth_src' : 'eth_dst', mac, token, ctx, out);
+      return setFieldConverted(name === 'mod_dl_src' ? 'eth_src' : 'eth_dst', mac, token, ctx, out);
     }
     case 'mod_nw_src':
     case 'mod_nw_dst': {
       const ip = parseIpv4Bits(value);
       if (ip === undefined) throw new FlowSyntaxError(`${value}: could not convert to IP address`, value);
-      return setFieldConverted(key === 'mod_nw_src' ? 'ipv4_src' : 'ipv4_dst', ip, token, ctx, out);
+      return setFieldConverted(name === 'mod_nw_src' ? 'ipv4_src' : 'ipv4_dst', ip, token, ctx, out);
     }
     case 'mod_nw_tos': {
       const tos = parseUnsigned(value, 8, 'TOS');
@@ -201,7 +203,7 @@ function parseOne(key: string, value: string, hasValue: boolean, token: string, 
     }
     case 'mod_tp_src':
     case 'mod_tp_dst':
-      return modTransportPort(key, value, token, ctx, out);
+      return modTransportPort(name, value, token, ctx, out);
     case 'mod_vlan_vid': {
       const vid = parseUnsigned(value, 16, 'VLAN VID');
       if (vid > 0xfff) throw new FlowSyntaxError(`${value}: not a valid VLAN VID`, value);
@@ -224,7 +226,7 @@ function parseOne(key: string, value: string, hasValue: boolean, token: string, 
     default:
       break;
   }
-  if (OVS_EXTENSION_ACTIONS.has(key)) throw extension(token, `the ${key} action`);
+  if (OVS_EXTENSION_ACTIONS.has(name)) throw extension(token, `the ${name} action`);
   if (!hasValue) {
     // A bare port number or name is an output to it.
     const port = parsePortNumber(key, ctx.ports, ctx.warn);

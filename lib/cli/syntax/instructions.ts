@@ -55,7 +55,9 @@ export function parseInstructions(text: string, opts: InstructionOptions): Instr
   let gotoTable: number | undefined;
 
   for (const kv of scanKeyValues(text)) {
-    switch (kv.key) {
+    // ovs-ofctl reads action and instruction names in any case (GOTO_TABLE:1, CONTROLLER:128).
+    const name = kv.key.toLowerCase();
+    switch (name) {
       case 'drop':
         drop = true;
         continue;
@@ -85,7 +87,7 @@ export function parseInstructions(text: string, opts: InstructionOptions): Instr
         parseAction(kv, ctx, apply);
         continue;
     }
-    seen.push(kv.key as InstructionName);
+    seen.push(name as InstructionName);
   }
   if (drop && seen.length > 0) throw new FlowSyntaxError(DROP_ALONE, 'drop');
   checkOrder(seen);
@@ -128,14 +130,15 @@ function parseNestedActions(kvs: readonly KeyValue[], ctx: ActionContext, within
   const out: Action[] = [];
   let drop = false;
   for (const kv of kvs) {
-    if (kv.key === 'drop') {
+    const name = kv.key.toLowerCase();
+    if (name === 'drop') {
       drop = true;
       continue;
     }
-    if (kv.key === 'meter' && within !== undefined) {
+    if (name === 'meter' && within !== undefined) {
       throw new FlowSyntaxError(`${within} action doesn't support nested action meter`, kv.key);
     }
-    if (INSTRUCTION_KEYS.has(kv.key)) throw new FlowSyntaxError(`${kv.key} instruction not allowed here`, kv.key);
+    if (INSTRUCTION_KEYS.has(name)) throw new FlowSyntaxError(`${kv.key} instruction not allowed here`, kv.key);
     parseAction(kv, ctx, out);
   }
   if (drop && out.length > 0) throw new FlowSyntaxError(DROP_ALONE, 'drop');

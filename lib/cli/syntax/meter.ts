@@ -4,7 +4,8 @@
  *
  *     meter=1,kbps,burst,stats,bands=type=drop,rate=1000,burst_size=100 type=dscp_remark,rate=2000,prec_level=1
  *
- * `bands=` comes last; each band starts at a `type=` key and takes the
+ * `bands=` comes last (ovs-ofctl finds the first "band" and the `=` after
+ * it, so `band=` is as good); each band starts at a `type=` key and takes the
  * `rate`, `burst_size` and `prec_level` after it. The meter id may be a
  * number or one of the virtual meters `all`, `controller`, `slowpath`.
  * Add and modify need a unit (kbps or pktps) and at least one band; a
@@ -40,7 +41,8 @@ const VIRTUAL: ReadonlyMap<string, number> = new Map([
 
 /** Parses one meter; see the essay at the top. */
 export function parseMeter(text: string, opts: MeterOptions): WithoutXid<MeterMod> {
-  const at = text.indexOf('bands=');
+  const at = text.indexOf('band');
+  const eq = at < 0 ? -1 : text.indexOf('=', at);
   const head = at < 0 ? text : text.slice(0, at);
   let meterId: number | undefined;
   let flags = 0;
@@ -62,8 +64,8 @@ export function parseMeter(text: string, opts: MeterOptions): WithoutXid<MeterMo
   if ((flags & (OFPMF.KBPS | OFPMF.PKTPS)) === 0) {
     throw new FlowSyntaxError("meter must specify either 'kbps' or 'pktps'", text);
   }
-  if (at < 0) throw new FlowSyntaxError('must specify bands', text);
-  const bands = parseBands(text.slice(at + 'bands='.length));
+  if (eq < 0) throw new FlowSyntaxError('must specify bands', text);
+  const bands = parseBands(text.slice(eq + 1));
   if (bands.length === 0) throw new FlowSyntaxError('must specify bands', text);
   return { type: OFPT.METER_MOD, command: COMMANDS[opts.command], flags, meter_id: meterId, bands };
 }

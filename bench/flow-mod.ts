@@ -1,0 +1,229 @@
+/**
+ * bench/flow-mod: how fast the switch takes flow entries, and what one
+ * costs in memory.
+ *
+ * 1. End to end, against the peer: 100,000 distinct flows sent by the real
+ *    `ovs-ofctl -O OpenFlow13 add-flows` (and again with `--bundle`), timed
+ *    until ovs-ofctl exits, which is after the barrier reply that follows
+ *    its last flow_mod. The same file goes to a private Open vSwitch
+ *    (userspace, dummy datapath; spec/helpers/ofproto-harness.ts) and to
+ *    ofswitch — bin/ofswitchd when it is built, else a Bridge served
+ *    in-process — in the same run, and the ratio is printed (target: faster
+ *    than Open vSwitch). Skipped with a note where Open vSwitch or root is
+ *    missing.
+ * 2. In process: `Bridge.handle()` on 100,000 decoded ADDs, and on the
+ *    same flow_mods from their bytes (decodeMessage + handle), in flow_mods
+ *    per second.
+ * 3. Memory per installed rule at 100,000 rules: the heap and array
+ *    buffers grown by installing them from their bytes, after a full GC,
+ *    divided by 100,000.
+ *
+ *   node dist/bench/flow-mod.js [--flows N] [--runs R] [--no-peer] [--in-process]
+ *
+ * --in-process serves the Bridge from this process even when the daemon is
+ * built (the harness's minimal connection instead of lib/conn), which shows
+ * what the connection layer costs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Bridge } from '../lib/ofproto/bridge.js';
+import { DummyNetdev } from '../lib/netdev/dummy.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  OFP_NO_BUFFER,
+  OFPAT,
+  OFPFC,
+  OFPG,
+  OFPIT,
+  OFPP,
+  OFPT,
+  type FlowMod,
+} from '../lib/openflow/index.js';
+import {
+  daemonBuilt,
+  ovsOfctl,
+  ovsUnavailable,
+  serveBridge,
+  startOfswitchd,
+  startOvs,
+  type CommandResult,
+} from '../spec/helpers/ofproto-harness.js';
+
+const args = process.argv.slice(2);
+const N = Number(args[args.indexOf('--flows') + 1] ?? 0) || 100_000;
+const withPeer = !args.includes('--no-peer');
+const forceInProcess = args.includes('--in-process');
+const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 0) || 3;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/* -------------------------------------------------------------- the flows */
+
+/** Flow i: distinct by (nw_dst, tp_dst); a realistic 5-field match and one output. */
+function flowText(i: number): string {
+  return `priority=${100 + (i % 7)},tcp,in_port=${(i % 3) + 1},nw_dst=10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},tp_dst=${1024 + (i % 50000)},actions=output:${((i + 1) % 3) + 1}`;
+}
+
+function flowMod(i: number): FlowMod {
+  return {
+    type: OFPT.FLOW_MOD,
+    xid: i,
+    cookie: 0n,
+    cookie_mask: 0n,
+    table_id: 0,
+    command: OFPFC.ADD,
+    idle_timeout: 0,
+    hard_timeout: 0,
+    priority: 100 + (i % 7),
+    buffer_id: OFP_NO_BUFFER,
+    out_port: OFPP.ANY,
+    out_group: OFPG.ANY,
+    flags: 0,
+    match: [
+      { field: 'in_port', value: (i % 3) + 1 },
+      { field: 'eth_type', value: 0x0800 },
+      { field: 'ip_proto', value: 6 },
+      { field: 'ipv4_dst', value: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+      { field: 'tcp_dst', value: 1024 + (i % 50000) },
+    ],
+    instructions: [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: ((i + 1) % 3) + 1, max_len: 0 }] }],
+  };
+}
+
+function newBridge(): Bridge {
+  const b = new Bridge({ datapathId: 1n });
+  for (const p of [1, 2, 3]) b.addPort(new DummyNetdev(`p${p}`), p);
+  return b;
+}
+
+const ORIGIN = { connId: 1 };
+const rate = (n: number, ms: number): string => `${Math.round((n / ms) * 1000).toLocaleString('en')}/s`;
+
+/* ------------------------------------------------------------ in process */
+
+function inProcess(): void {
+  const mods = Array.from({ length: N }, (_, i) => flowMod(i));
+  const bytes = mods.map((m) => Buffer.from(encodeMessage(m)));
+
+  // Warm up on a throwaway bridge so that the JIT has seen the path.
+  const warm = newBridge();
+  for (let i = 0; i < Math.min(N, 20_000); i++) warm.handle(mods[i]!, ORIGIN);
+
+  let handleMs = Infinity;
+  let decodeMs = Infinity;
+  let perRule = 0;
+  const used = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  for (let run = 0; run < RUNS; run++) {
+    gc();
+    let b: Bridge | null = newBridge();
+    let t0 = performance.now();
+    for (let i = 0; i < N; i++) b.handle(mods[i]!, ORIGIN);
+    handleMs = Math.min(handleMs, performance.now() - t0);
+    if (b.table(0)!.nRules !== N) throw new Error(`expected ${N} rules, have ${b.table(0)!.nRules}`);
+    b = null;
+
+    // From bytes, as a connection hands them over: the rules keep the decoded
+    // matches and instructions, so this is also where memory is measured.
+    gc();
+    const before = used();
+    let b2: Bridge | null = newBridge();
+    t0 = performance.now();
+    for (let i = 0; i < N; i++) b2.handle(decodeMessage(bytes[i]!), ORIGIN);
+    decodeMs = Math.min(decodeMs, performance.now() - t0);
+    gc();
+    perRule = (used() - before) / N;
+    // Used after the measurement, so that the collector cannot take it early.
+    if (b2.table(0)!.nRules !== N) throw new Error(`expected ${N} rules, have ${b2.table(0)!.nRules}`);
+    b2 = null;
+  }
+
+  console.log(`in process, ${N.toLocaleString('en')} distinct ADDs into one table (best of ${RUNS}):`);
+  console.log(`  Bridge.handle()                 ${(handleMs / 1000).toFixed(3)} s  ${rate(N, handleMs)}`);
+  console.log(`  decodeMessage() + handle()      ${(decodeMs / 1000).toFixed(3)} s  ${rate(N, decodeMs)}`);
+  console.log(`memory per installed rule at ${N.toLocaleString('en')} rules: ${Math.round(perRule)} bytes`);
+  console.log('  (heap and array buffers grown by installing them from bytes, after a full GC: rule, key words,');
+  console.log('   classifier entry, and the decoded match and instructions kept for stats replies)');
+}
+
+/* ------------------------------------------------------------ end to end */
+
+async function timed(argv: string[]): Promise<{ ms: number; r: CommandResult }> {
+  const t0 = performance.now();
+  const r = await ovsOfctl(argv, 600_000);
+  return { ms: performance.now() - t0, r };
+}
+
+async function endToEnd(): Promise<void> {
+  const why = ovsUnavailable();
+  if (why !== null) {
+    console.log(`end to end against Open vSwitch: skipped (${why})`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-flow-mod-'));
+  const file = join(dir, 'flows.txt');
+  writeFileSync(file, Array.from({ length: N }, (_, i) => flowText(i)).join('\n') + '\n');
+  const ports = { 1: 'p1', 2: 'p2', 3: 'p3' };
+  const ovs = startOvs({ ports });
+  let ours: { target: string; stop(): Promise<void> | void; label: string };
+  if (daemonBuilt() && !forceInProcess) {
+    const d = await startOfswitchd({ ports });
+    ours = { target: d.target, stop: () => d.stop(), label: 'ofswitchd' };
+  } else {
+    const served = await serveBridge(newBridge());
+    ours = { target: served.target, stop: () => served.close(), label: 'ofswitch (in-process Bridge over TCP)' };
+  }
+  const peers = [
+    { label: 'Open vSwitch', target: ovs.target },
+    { label: ours.label, target: ours.target },
+  ];
+  try {
+    console.log(`end to end: ovs-ofctl -O OpenFlow13 add-flows, ${N.toLocaleString('en')} flows, timed to the barrier reply`);
+    console.log(`  (best and median of ${RUNS} runs, the two switches taking turns; without --bundle ovs-ofctl waits`);
+    console.log('   for a barrier reply after every flow_mod, so that mode measures round trips more than flow_mods)');
+    for (const bundle of [false, true]) {
+      const times: (number | string)[][] = peers.map(() => []);
+      for (let run = 0; run < RUNS; run++) {
+        for (let k = 0; k < peers.length; k++) {
+          const target = peers[k]!.target;
+          await ovsOfctl(['del-flows', target]);
+          const { ms, r } = await timed([...(bundle ? ['--bundle'] : []), 'add-flows', target, file]);
+          const count = (await ovsOfctl(['dump-aggregate', target])).stdout.match(/flow_count=(\d+)/)?.[1];
+          if (r.status !== 0) times[k]!.push(`failed: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+          else if (Number(count) !== N) times[k]!.push(`installed ${count} of ${N}`);
+          else times[k]!.push(ms);
+        }
+      }
+      console.log(`  ${bundle ? 'with --bundle' : 'without bundle'}:`);
+      const best: (number | undefined)[] = [];
+      peers.forEach((peer, k) => {
+        const ok = times[k]!.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+        const failure = times[k]!.find((x) => typeof x === 'string');
+        if (ok.length === 0) {
+          console.log(`    ${peer.label.padEnd(40)} ${String(failure)}`);
+          return;
+        }
+        best[k] = ok[0]!;
+        const median = ok[Math.floor(ok.length / 2)]!;
+        console.log(`    ${peer.label.padEnd(40)} best ${(ok[0]! / 1000).toFixed(2)} s (${rate(N, ok[0]!)}), median ${(median / 1000).toFixed(2)} s`);
+      });
+      if (best[0] !== undefined && best[1] !== undefined) {
+        console.log(`    ratio (Open vSwitch time / ours, best runs): ${(best[0] / best[1]).toFixed(2)}x ${best[1] < best[0] ? '(faster than Open vSwitch)' : '(slower than Open vSwitch)'}`);
+      }
+    }
+  } finally {
+    await ours.stop();
+    ovs.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+inProcess();
+if (withPeer) await endToEnd();

@@ -1,0 +1,467 @@
+/**
+ * Prefix tracking: binary tries over address fields, which let a lookup
+ * rule out a subtable after looking at only as many leading address bits as
+ * it takes to see that no rule's prefix of the subtable's length can match.
+ *
+ * Why: a subtable with, say, ipv4_dst/24 that misses at the L3 stage would
+ * otherwise put all 24 bits (and the rest of the stage) into the megaflow's
+ * mask, although often the first few bits already differ from every /24 in
+ * the table. Open vSwitch's classifier has the same idea; this is our own
+ * path-compressed trie.
+ *
+ * What a trie holds: for one field (a run of key words, most significant
+ * first: ipv4_src, ipv4_dst, ipv6_src, ipv6_dst by default), the prefix of
+ * every rule whose subtable masks the field with a CIDR mask of length > 0,
+ * whatever the rule's versions (a superset is safe: it can only make a
+ * lookup skip less). A subtable whose mask on the field is not a prefix is
+ * never skipped by the trie and its rules are not in it.
+ *
+ * Each prefix is recorded with the subtable it comes from (a small "slot"
+ * number per subtable), not just counted: all rules of a subtable have the
+ * same prefix length L on the field, and the question a lookup asks is
+ * whether any rule *of this subtable* has a prefix equal to the packet's
+ * first L bits. (Open vSwitch's tries answer "any rule of length L", which
+ * lets through every subtable of that length as soon as one of them has a
+ * matching prefix; with the subtable recorded, the ClassBench-like ACLs of
+ * bench/classifier.ts hash a third to a quarter as many subtables.)
+ *
+ * Lookup: walking the packet's field from the most significant bit yields
+ * (1) the set of subtables with a rule whose prefix equals the packet's
+ * first L bits (L that subtable's length), and (2) `maskbits`, the number
+ * of leading bits the walk examined. Invariant used by the classifier: any
+ * packet that agrees with this one on its first `maskbits` bits walks the
+ * same path and gets the same set, and whether a subtable of length L is in
+ * the set depends only on the first L bits. So if a subtable is not in the
+ * set, none of its rules can match, and min(maskbits, L) leading bits of
+ * the field are a sufficient reason for the miss, wherever the packet
+ * differs otherwise.
+ *
+ * Nodes: each carries up to 32 bits of prefix (left-aligned), the prefixes
+ * that end exactly at its end (as (slot, count) pairs, a subtable holding
+ * one per bucket, and as a bitset of slots, which is what a walk ORs into
+ * its answer), and two children chosen by the bit that follows; a child's
+ * bits start with that bit. Only the root may have zero bits. A node
+ * without prefixes has two children, or one child whose bits would not fit
+ * in it (removal merges otherwise), so the trie stays compact under churn.
+ * Nodes live in one Int32Array (five words each) rather than as objects:
+ * a walk reads one cache line per node (with the slot bitsets, this cut
+ * the walk's cost by more than half at 10,000 rules). A root table holds
+ * the walk's state after the first 8 bits for each of their 256 values,
+ * rebuilt lazily after changes, so a walk starts a few nodes down (this
+ * cut the whole lookup by a third on the 1,000-rule ACL).
+ *
+ * Concurrency: none; per-lookup results live in `PrefixTries`
+ * (prefix-tries.ts), owned by one classifier, and a walk is remembered by
+ * stamping it with the lookup's generation instead of clearing anything.
+ */
+
+/** A field tracked by a trie: `words` consecutive key words from `word`, most significant first. */
+export interface PrefixField {
+  readonly word: number;
+  readonly words: number;
+}
+
+/** Node layout in PrefixTrie.nodes: NODE_SIZE words per node. */
+const PREFIX = 0; // up to 32 bits of prefix, left-aligned
+const NBITS = 1; // how many (0 only at the root)
+const ZERO = 2; // child index for a following 0 bit, or -1
+const ONE = 3; // child index for a following 1 bit, or -1 (must be ZERO + 1)
+const HAS_SUBS = 4; // 1 when prefixes end here (listed in subs[node])
+const NODE_SIZE = 5;
+const NIL = -1;
+
+/**
+ * The root table: the walk's state after the first ROOT_BITS bits, for
+ * each of their 2^ROOT_BITS values, so that a lookup starts a few nodes
+ * down instead of at the root (the first levels are where every walk goes,
+ * one dependent load per node). Rebuilt, lazily, after each change.
+ * Entry layout: kind, node, matchLen, maskbits, then the slot bitset of the
+ * prefixes passed so far.
+ */
+const ROOT_BITS = 8;
+const RT_KIND = 0; // RT_DONE, RT_AT or RT_AFTER
+const RT_NODE = 1; // RT_AT: the node to compare next; RT_AFTER: the node just passed
+const RT_LEN = 2; // bits matched before RT_NODE (RT_AT) or after it (RT_AFTER)
+const RT_MASKBITS = 3; // RT_DONE: the walk's answer
+const RT_BITS = 4;
+const RT_DONE = 0;
+const RT_AT = 1;
+const RT_AFTER = 2;
+
+/** The first n bits of a 32-bit word, as a mask. */
+export function leftMask(n: number): number {
+  return n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
+}
+
+export class PrefixTrie {
+  readonly field: PrefixField;
+  readonly fieldBits: number;
+  private root = NIL;
+  /**
+   * All nodes in one Int32Array (NODE_SIZE words each), so that a walk
+   * reads one cache line per node instead of chasing objects.
+   */
+  private nodes: Int32Array = new Int32Array(16 * NODE_SIZE);
+  /** Per node with HAS_SUBS: (slot, count) pairs of the prefixes ending there. */
+  private subs: (number[] | null)[] = [];
+  /**
+   * Per node, the same slots as a bitset of `slotWords` words, which is
+   * what a walk ORs into its answer (the pairs above keep the counts).
+   */
+  private slotBits: Int32Array;
+  private slotWords: number;
+  private rootTable: Int32Array;
+  private rootDirty = true;
+  private nNodes = 0;
+  private freeNodes: number[] = [];
+
+  constructor(field: PrefixField, slotWords = 1) {
+    this.field = field;
+    this.fieldBits = field.words * 32;
+    this.slotWords = slotWords;
+    this.slotBits = new Int32Array((this.nodes.length / NODE_SIZE) * slotWords);
+    this.rootTable = new Int32Array((1 << ROOT_BITS) * (RT_BITS + slotWords));
+  }
+
+  /** Widens the per-node slot bitsets (when the classifier hands out more slots). */
+  setSlotWords(slotWords: number): void {
+    const old = this.slotBits;
+    const oldW = this.slotWords;
+    this.slotWords = slotWords;
+    this.slotBits = new Int32Array((this.nodes.length / NODE_SIZE) * slotWords);
+    for (let n = 0; n < this.nNodes; n++) {
+      for (let w = 0; w < Math.min(oldW, slotWords); w++) this.slotBits[n * slotWords + w] = old[n * oldW + w];
+    }
+    this.rootTable = new Int32Array((1 << ROOT_BITS) * (RT_BITS + slotWords));
+    this.rootDirty = true;
+  }
+
+  /** 32 bits of the field from bit `ofs` on, left-aligned; zeros past the field's end. */
+  private bitsAt(key: Uint32Array, ofs: number): number {
+    const w = ofs >>> 5;
+    const s = ofs & 31;
+    const base = this.field.word;
+    const hi = key[base + w] << s;
+    const lo = s !== 0 && w + 1 < this.field.words ? key[base + w + 1] >>> (32 - s) : 0;
+    return (hi | lo) >>> 0;
+  }
+
+  private bitAt(key: Uint32Array, ofs: number): number {
+    return (key[this.field.word + (ofs >>> 5)] >>> (31 - (ofs & 31))) & 1;
+  }
+
+  /** How many leading bits of node `n` equal the field's bits from `ofs`. */
+  private equalBits(n: number, key: Uint32Array, ofs: number): number {
+    const nodes = this.nodes;
+    const eq = Math.clz32((nodes[n * NODE_SIZE + PREFIX] ^ this.bitsAt(key, ofs)) >>> 0);
+    const nBits = nodes[n * NODE_SIZE + NBITS];
+    return eq < nBits ? eq : nBits;
+  }
+
+  private newNode(prefix: number, nBits: number): number {
+    let n = this.freeNodes.pop();
+    if (n === undefined) {
+      n = this.nNodes++;
+      if (n * NODE_SIZE >= this.nodes.length) {
+        const grown = new Int32Array(this.nodes.length * 2);
+        grown.set(this.nodes);
+        this.nodes = grown;
+        const bits = new Int32Array(this.slotBits.length * 2);
+        bits.set(this.slotBits);
+        this.slotBits = bits;
+      }
+    }
+    const b = n * NODE_SIZE;
+    this.nodes[b + PREFIX] = prefix | 0;
+    this.nodes[b + NBITS] = nBits;
+    this.nodes[b + ZERO] = NIL;
+    this.nodes[b + ONE] = NIL;
+    this.nodes[b + HAS_SUBS] = 0;
+    this.subs[n] = null;
+    this.slotBits.fill(0, n * this.slotWords, (n + 1) * this.slotWords);
+    return n;
+  }
+
+  private freeNode(n: number): void {
+    this.subs[n] = null;
+    this.freeNodes.push(n);
+  }
+
+  private child(n: number, dir: number): number {
+    return this.nodes[n * NODE_SIZE + (dir === 0 ? ZERO : ONE)];
+  }
+
+  private link(parent: number, dir: number, n: number): void {
+    if (parent === NIL) this.root = n;
+    else this.nodes[parent * NODE_SIZE + (dir === 0 ? ZERO : ONE)] = n;
+  }
+
+  private addSub(n: number, slot: number): void {
+    const subs = this.subs[n];
+    this.nodes[n * NODE_SIZE + HAS_SUBS] = 1;
+    this.slotBits[n * this.slotWords + (slot >>> 5)] |= 1 << (slot & 31);
+    if (subs === null) {
+      this.subs[n] = [slot, 1];
+      return;
+    }
+    for (let k = 0; k < subs.length; k += 2) {
+      if (subs[k] === slot) {
+        subs[k + 1]++;
+        return;
+      }
+    }
+    subs.push(slot, 1);
+  }
+
+  private removeSub(n: number, slot: number): void {
+    const subs = this.subs[n];
+    if (subs !== null) {
+      for (let k = 0; k < subs.length; k += 2) {
+        if (subs[k] !== slot) continue;
+        if (--subs[k + 1] === 0) {
+          subs.splice(k, 2);
+          this.slotBits[n * this.slotWords + (slot >>> 5)] &= ~(1 << (slot & 31));
+        }
+        if (subs.length === 0) {
+          this.subs[n] = null;
+          this.nodes[n * NODE_SIZE + HAS_SUBS] = 0;
+        }
+        return;
+      }
+    }
+    throw new Error('PrefixTrie.remove: prefix not present');
+  }
+
+  /** A chain of nodes holding bits [ofs, plen) of `value`, ending in one prefix of `slot`. */
+  private chain(value: Uint32Array, ofs: number, plen: number, slot: number): number {
+    const nb = Math.min(32, plen - ofs);
+    const n = this.newNode((this.bitsAt(value, ofs) & leftMask(nb)) >>> 0, nb);
+    if (ofs + nb === plen) this.addSub(n, slot);
+    else {
+      const dir = this.bitAt(value, ofs + nb);
+      const c = this.chain(value, ofs + nb, plen, slot);
+      this.link(n, dir, c);
+    }
+    return n;
+  }
+
+  /** Adds the first `plen` (> 0) bits of `value` as a prefix of subtable `slot`. */
+  insert(value: Uint32Array, plen: number, slot: number): void {
+    this.rootDirty = true;
+    let parent = NIL;
+    let dir = 0;
+    let n = this.root;
+    let ofs = 0;
+    for (;;) {
+      if (n === NIL) {
+        this.link(parent, dir, this.chain(value, ofs, plen, slot));
+        return;
+      }
+      const b = n * NODE_SIZE;
+      const nBits = this.nodes[b + NBITS];
+      const eq = Math.min(this.equalBits(n, value, ofs), plen - ofs);
+      if (eq < nBits) {
+        // The new prefix leaves (or ends inside) this node's bits: split it.
+        const prefix = this.nodes[b + PREFIX] >>> 0;
+        const top = this.newNode((prefix & leftMask(eq)) >>> 0, eq);
+        const oldDir = (prefix >>> (31 - eq)) & 1;
+        this.nodes[b + PREFIX] = prefix << eq;
+        this.nodes[b + NBITS] = nBits - eq;
+        this.link(top, oldDir, n);
+        if (ofs + eq === plen) this.addSub(top, slot);
+        else this.link(top, 1 - oldDir, this.chain(value, ofs + eq, plen, slot));
+        this.link(parent, dir, top);
+        return;
+      }
+      ofs += nBits;
+      if (ofs === plen) {
+        this.addSub(n, slot);
+        return;
+      }
+      parent = n;
+      dir = this.bitAt(value, ofs);
+      n = this.child(n, dir);
+    }
+  }
+
+  /** Removes one prefix, which must have been inserted with the same `plen` and `slot`. */
+  remove(value: Uint32Array, plen: number, slot: number): void {
+    this.rootDirty = true;
+    const path: number[] = [];
+    const dirs: number[] = [];
+    let n = this.root;
+    let ofs = 0;
+    let dir = 0;
+    for (;;) {
+      if (n === NIL) throw new Error('PrefixTrie.remove: prefix not present');
+      const nBits = this.nodes[n * NODE_SIZE + NBITS];
+      if (this.equalBits(n, value, ofs) < Math.min(nBits, plen - ofs)) throw new Error('PrefixTrie.remove: prefix not present');
+      ofs += nBits;
+      if (ofs === plen) break;
+      if (ofs > plen) throw new Error('PrefixTrie.remove: prefix not present');
+      path.push(n);
+      dirs.push(dir);
+      dir = this.bitAt(value, ofs);
+      n = this.child(n, dir);
+    }
+    this.removeSub(n, slot);
+    // Tidy from the node upwards: drop empty leaves, merge single children.
+    let cur = n;
+    let curDir = dir;
+    for (let depth = path.length; cur !== NIL; depth--) {
+      const parent = depth > 0 ? path[depth - 1] : NIL;
+      const replacement = this.tidy(cur);
+      if (replacement === cur) break;
+      this.link(parent, curDir, replacement);
+      cur = parent;
+      curDir = depth > 0 ? dirs[depth - 1] : 0;
+    }
+  }
+
+  /** What should stand in place of node `n`: itself, its merged child, or NIL. */
+  private tidy(n: number): number {
+    const b = n * NODE_SIZE;
+    const nodes = this.nodes;
+    if (nodes[b + HAS_SUBS] !== 0) return n;
+    const zero = nodes[b + ZERO];
+    const one = nodes[b + ONE];
+    if (zero === NIL && one === NIL) {
+      this.freeNode(n);
+      return NIL;
+    }
+    if (zero !== NIL && one !== NIL) return n;
+    const c = zero !== NIL ? zero : one;
+    const cb = c * NODE_SIZE;
+    const nBits = nodes[b + NBITS];
+    if (nBits + nodes[cb + NBITS] > 32) return n;
+    nodes[cb + PREFIX] = (nodes[b + PREFIX] >>> 0) | (nBits === 0 ? nodes[cb + PREFIX] >>> 0 : (nodes[cb + PREFIX] >>> 0) >>> nBits);
+    nodes[cb + NBITS] += nBits;
+    this.freeNode(n);
+    return c;
+  }
+
+  /** Recomputes the root table (see ROOT_BITS): the walk of every ROOT_BITS-bit start, cut where it needs more bits. */
+  private rebuildRoot(): void {
+    const nodes = this.nodes;
+    const slotBits = this.slotBits;
+    const W = this.slotWords;
+    const S = RT_BITS + W;
+    const rt = this.rootTable;
+    rt.fill(0);
+    for (let x = 0; x < 1 << ROOT_BITS; x++) {
+      const e = x * S;
+      const v = x << (32 - ROOT_BITS);
+      let n = this.root;
+      let prev = NIL;
+      let matchLen = 0;
+      for (;;) {
+        if (n === NIL) {
+          rt[e + RT_KIND] = RT_DONE;
+          const pb = prev * NODE_SIZE;
+          rt[e + RT_MASKBITS] = prev === NIL || (nodes[pb + ZERO] === NIL && nodes[pb + ONE] === NIL) ? matchLen : matchLen + 1;
+          break;
+        }
+        const b = n * NODE_SIZE;
+        const nBits = nodes[b + NBITS];
+        const known = ROOT_BITS - matchLen;
+        let eq = Math.clz32(nodes[b + PREFIX] ^ (v << matchLen));
+        if (eq > nBits) eq = nBits;
+        if (eq < nBits && eq < known) {
+          rt[e + RT_KIND] = RT_DONE;
+          rt[e + RT_MASKBITS] = matchLen + eq + 1;
+          break;
+        }
+        if (nBits > known) {
+          // Deciding this node needs bits past the table's.
+          rt[e + RT_KIND] = RT_AT;
+          rt[e + RT_NODE] = n;
+          rt[e + RT_LEN] = matchLen;
+          break;
+        }
+        matchLen += nBits;
+        for (let w = 0; w < W; w++) rt[e + RT_BITS + w] |= slotBits[n * W + w];
+        if (matchLen >= ROOT_BITS) {
+          // Choosing the child needs bit matchLen, past the table's.
+          rt[e + RT_KIND] = RT_AFTER;
+          rt[e + RT_NODE] = n;
+          rt[e + RT_LEN] = matchLen;
+          break;
+        }
+        prev = n;
+        n = nodes[b + ZERO + ((v >>> (31 - matchLen)) & 1)];
+      }
+    }
+    this.rootDirty = false;
+  }
+
+  /**
+   * Walks the packet's field: sets, in the bitset of `slotWords` words at
+   * matched[ofs], the bit of every subtable slot with a prefix equal to the
+   * packet's first bits (clearing the others), and returns the number of
+   * leading bits examined (see the essay for what that guarantees). The
+   * first ROOT_BITS bits come from the root table.
+   */
+  lookup(key: Uint32Array, matched: Int32Array, ofs = 0): number {
+    if (this.rootDirty) this.rebuildRoot();
+    const nodes = this.nodes;
+    const slotBits = this.slotBits;
+    const W = this.slotWords;
+    const v = key[this.field.word];
+    const rt = this.rootTable;
+    const e = (v >>> (32 - ROOT_BITS)) * (RT_BITS + W);
+    for (let w = 0; w < W; w++) matched[ofs + w] = rt[e + RT_BITS + w];
+    const kind = rt[e + RT_KIND];
+    if (kind === RT_DONE) return rt[e + RT_MASKBITS];
+    let matchLen = rt[e + RT_LEN];
+    let prev = NIL;
+    let n = rt[e + RT_NODE];
+    if (kind === RT_AFTER) {
+      prev = n;
+      n = nodes[prev * NODE_SIZE + ZERO + this.bitAt(key, matchLen)];
+    }
+    const wide = this.field.words !== 1;
+    const fieldBits = this.fieldBits;
+    while (n !== NIL) {
+      const b = n * NODE_SIZE;
+      const nBits = nodes[b + NBITS];
+      const bits = wide ? this.bitsAt(key, matchLen) : v << matchLen;
+      let eq = Math.clz32(nodes[b + PREFIX] ^ bits);
+      if (eq > nBits) eq = nBits;
+      matchLen += eq;
+      if (eq < nBits) return matchLen + 1;
+      // No test of HAS_SUBS: the bitset of a node without prefixes is
+      // zero, and ORing it costs less than a mispredicted branch.
+      for (let w = 0; w < W; w++) matched[ofs + w] |= slotBits[n * W + w];
+      if (matchLen >= fieldBits) return fieldBits;
+      prev = n;
+      n = nodes[b + ZERO + (wide ? this.bitAt(key, matchLen) : (v >>> (31 - matchLen)) & 1)];
+    }
+    // Fell off a missing branch: the bit there was examined only if the
+    // other branch exists.
+    if (prev === NIL) return matchLen;
+    const pb = prev * NODE_SIZE;
+    return nodes[pb + ZERO] === NIL && nodes[pb + ONE] === NIL ? matchLen : matchLen + 1;
+  }
+}
+
+/**
+ * The prefix length of `mask` over `field`, if the mask is a CIDR prefix
+ * there (leading ones, then zeros); 0 when the field is not masked or the
+ * mask is not a prefix (the trie cannot help such a subtable).
+ */
+export function prefixLength(mask: Uint32Array, field: PrefixField): number {
+  let plen = 0;
+  let ended = false;
+  for (let i = 0; i < field.words; i++) {
+    const m = mask[field.word + i];
+    if (ended) {
+      if (m !== 0) return 0;
+      continue;
+    }
+    const ones = Math.clz32(~m >>> 0);
+    if (ones < 32 && (m << ones) !== 0) return 0;
+    plen += ones;
+    if (ones < 32) ended = true;
+  }
+  return plen;
+}

@@ -1,0 +1,48 @@
+/**
+ * Buffered text output for stdout and stderr.
+ *
+ * A dump of 100,000 flows is 100,000 lines; a write() per line would cost
+ * more than formatting them. Text is gathered into chunks of about 64 KiB
+ * and handed to the stream in one write each, and `end()` waits until the
+ * stream has taken everything, so that the process can exit with its
+ * output complete even when stdout is a pipe (asynchronous in Node).
+ * `monitor` flushes after every message, since a person is watching.
+ */
+const CHUNK = 64 * 1024;
+
+export class Output {
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    /** Whether the stream is a terminal (ovs-ofctl shows port names by default then). */
+    readonly isTTY: boolean,
+  ) {}
+
+  write(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= CHUNK) this.flush();
+  }
+
+  /** Bytes, after whatever text is pending; the stream keeps `bytes`, so the caller must not reuse them. */
+  writeBytes(bytes: Buffer): void {
+    this.flush();
+    this.stream.write(bytes);
+  }
+
+  flush(): void {
+    if (this.size === 0 && this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (text !== '') this.stream.write(text);
+  }
+
+  /** Flushes and resolves once the stream has accepted everything written. */
+  async end(): Promise<void> {
+    this.flush();
+    await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The datapath's commands on the daemon's control socket (the JSON-RPC
+ * `ovs-appctl` speaks; lib/cli/daemon-ctl.ts serves it): registered on any
+ * registry with `register(name, usage, handler)`.
+ *
+ *   ofproto/trace BRIDGE FLOW [PACKET]   the pipeline walk (trace.ts)
+ *   dpctl/dump-flows [-m] [DP]           megaflows (dpctl.ts)
+ *   dpctl/show [-s] [DP...]              lookups, flows, masks, ports
+ *   dpctl/del-flows [DP]                 removes every megaflow
+ *   upcall/show                          flow limit, upcalls, revalidation
+ *   coverage/show                        event counters and rates
+ *   fdb/show BRIDGE, fdb/flush [BRIDGE]  NORMAL's MAC table
+ *   vlog/set [SPEC], vlog/list           log level
+ *
+ * DP is a bridge name, optionally as `ofswitch@NAME`; without one a
+ * command covers every bridge.
+ */
+import type { Datapath } from '../datapath/datapath.js';
+import { delFlows, dpShow, dumpFlows, fdbShow, upcallShow } from './dpctl.js';
+import { ofprotoTrace } from './trace.js';
+
+export interface CommandRegistry {
+  register(name: string, usage: string, run: (args: string[]) => string | Promise<string>): void;
+}
+
+export interface NamedDatapath {
+  readonly name: string;
+  readonly dp: Datapath;
+}
+
+/** What vlog/set changes: a logger with a settable level (pino's). */
+export interface LevelLogger {
+  level: string;
+}
+
+const VLOG_LEVELS: ReadonlyMap<string, string> = new Map([
+  ['off', 'silent'],
+  ['emer', 'fatal'],
+  ['err', 'error'],
+  ['warn', 'warn'],
+  ['info', 'info'],
+  ['dbg', 'debug'],
+]);
+
+export function registerDatapathCommands(ctl: CommandRegistry, datapaths: () => readonly NamedDatapath[], logger?: LevelLogger): void {
+  const pick = (args: readonly string[]): NamedDatapath[] => {
+    const all = datapaths();
+    const named = args.filter((a) => !a.startsWith('-')).map((a) => a.replace(/^[a-z]+@/, ''));
+    if (named.length === 0) return [...all];
+    return named.map((n) => {
+      const d = all.find((x) => x.name === n);
+      if (d === undefined) throw new Error(`${n}: no such datapath`);
+      return d;
+    });
+  };
+  const bridge = (name: string | undefined): NamedDatapath => {
+    const all = datapaths();
+    if (name === undefined) {
+      if (all.length === 1) return all[0]!;
+      throw new Error('a bridge name is required');
+    }
+    const d = all.find((x) => x.name === name);
+    if (d === undefined) throw new Error(`${name}: unknown bridge`);
+    return d;
+  };
+
+  ctl.register('ofproto/trace', 'bridge br_flow [packet]', (args) => {
+    if (args.length === 0) throw new Error('"ofproto/trace" command requires at least 1 arguments');
+    const all = datapaths();
+    const first = all.find((d) => d.name === args[0]);
+    if (first !== undefined) return ofprotoTrace(first.dp, first.name, args.slice(1));
+    if (all.length === 1) return ofprotoTrace(all[0]!.dp, all[0]!.name, args);
+    throw new Error(`${args[0]}: unknown bridge`);
+  });
+  ctl.register('dpctl/dump-flows', '[-m] [dp]', (args) => pick(args).map((d) => dumpFlows(d.dp, args)).join(''));
+  ctl.register('dpctl/show', '[-s] [dp...]', (args) => pick(args).map((d) => dpShow(d.dp, d.name, args)).join(''));
+  ctl.register('dpctl/del-flows', '[dp]', (args) => pick(args).map((d) => delFlows(d.dp)).join(''));
+  ctl.register('upcall/show', '', () => datapaths().map((d) => upcallShow(d.dp, d.name)).join(''));
+  ctl.register('coverage/show', '', () => {
+    const all = datapaths();
+    if (all.length === 1) return all[0]!.dp.coverage.show();
+    return all.map((d) => `${d.name}:\n${d.dp.coverage.show()}`).join('');
+  });
+  ctl.register('fdb/show', 'bridge', (args) => fdbShow(bridge(args[0]).dp));
+  ctl.register('fdb/flush', '[bridge]', (args) => {
+    for (const d of args.length > 0 ? [bridge(args[0])] : datapaths()) {
+      d.dp.macs.flush();
+      d.dp.revalidator.macChanges();
+    }
+    return 'table successfully flushed\n';
+  });
+  ctl.register('vlog/set', '{spec | PATTERN:destination:pattern}', (args) => {
+    if (logger === undefined) throw new Error('no logger to configure');
+    for (const spec of args.length === 0 ? ['dbg'] : args) {
+      const words = spec.split(':').map((w) => w.toLowerCase());
+      const level = words.map((w) => VLOG_LEVELS.get(w)).find((l) => l !== undefined);
+      if (level === undefined) {
+        if (words.some((w) => w === 'pattern')) continue;
+        throw new Error(`${spec}: unknown level (off, emer, err, warn, info, dbg)`);
+      }
+      logger.level = level;
+    }
+    return '';
+  });
+  ctl.register('vlog/list', '', () => {
+    const l = logger?.level ?? 'info';
+    const ovs = [...VLOG_LEVELS].find(([, p]) => p === l)?.[0] ?? l;
+    return `                 console    syslog    file\n                 -------    ------    ------\nofswitchd        ${ovs.padEnd(11)}${'off'.padEnd(10)}off\n`;
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * Bundles: many flow_mods applied as one, all or nothing. OpenFlow 1.4
+ * made them standard (§6.8, §7.3.9); for OpenFlow 1.3 the ONF extension
+ * EXT-230 carries the same messages inside OFPT_EXPERIMENTER (experimenter
+ * 0x4f4e4600, exp_type 2300 BUNDLE_CONTROL and 2301 BUNDLE_ADD_MESSAGE),
+ * which is what Open vSwitch implements and `ovs-ofctl --bundle` sends.
+ *
+ * Body of both messages (struct ofp14_bundle_ctrl_msg, 8 bytes):
+ *     bundle_id u32 | type u16 (OFPBCT_*, control only) | flags u16 (OFPBF_*)
+ * followed, in BUNDLE_ADD_MESSAGE, by the whole message being added (its
+ * own ofp_header, whose xid must be the outer one's), then optional
+ * properties, which we ignore.
+ *
+ * Bundles belong to the connection that opened them (RequestOrigin.connId)
+ * and go when it closes (`connectionClosed`). A BUNDLE_ADD_MESSAGE to an
+ * unknown id opens the bundle implicitly, as §7.3.9 says. Messages are
+ * decoded, their type and match checked when added; the rest is checked at
+ * COMMIT, against the pipeline as the bundle's earlier messages leave it:
+ * the commit plans each flow_mod against the open transaction (whose
+ * classifier version already holds the earlier ones), applies it there, and
+ * either commits the whole transaction — one version for the lot — or, at
+ * the first refusal, undoes it and answers with that message's error. The
+ * bundle is gone after a commit, successful or not.
+ *
+ * Only FLOW_MODs can be bundled (what ovs-ofctl bundles); other messages
+ * are OFPBFC_MSG_UNSUP. OpenFlow 1.3 has no bundle error type: the errors
+ * are ONF experimenter errors (type 0xffff, exp_type 2300 + the OF1.4
+ * ofp_bundle_failed_code), which OfpError cannot carry, so they come back
+ * as OFPT_ERROR replies.
+ */
+import { OFPT } from '../openflow/constants.js';
+import { decodeMessage } from '../openflow/decode.js';
+import { encodeMessage } from '../openflow/encode.js';
+import { errorReply, OFP_ERROR_DATA_LEN } from '../openflow/error-reply.js';
+import { OFPET, OfpError } from '../openflow/errors.js';
+import type { ErrorMsg, Experimenter, FlowMod, OfpMessage } from '../openflow/types.js';
+import type { Bridge } from './bridge.js';
+import { planFlowMod } from './flow-mod.js';
+import { compileMatch, type MatchScratch } from './match.js';
+
+export const ONF_EXPERIMENTER = 0x4f4e4600;
+export const ONFT_BUNDLE_CONTROL = 2300;
+export const ONFT_BUNDLE_ADD_MESSAGE = 2301;
+
+/** enum ofp14_bundle_ctrl_type */
+export const enum OFPBCT {
+  OPEN_REQUEST = 0,
+  OPEN_REPLY = 1,
+  CLOSE_REQUEST = 2,
+  CLOSE_REPLY = 3,
+  COMMIT_REQUEST = 4,
+  COMMIT_REPLY = 5,
+  DISCARD_REQUEST = 6,
+  DISCARD_REPLY = 7,
+}
+
+/** enum ofp14_bundle_flags */
+export const enum OFPBF {
+  ATOMIC = 1 << 0,
+  ORDERED = 1 << 1,
+}
+
+/** enum ofp14_bundle_failed_code; the ONF 1.3 experimenter error code is 2300 + this. */
+export const enum OFPBFC {
+  UNKNOWN = 0,
+  EPERM = 1,
+  BAD_ID = 2,
+  BUNDLE_EXIST = 3,
+  BUNDLE_CLOSED = 4,
+  OUT_OF_BUNDLES = 5,
+  BAD_TYPE = 6,
+  BAD_FLAGS = 7,
+  MSG_BAD_LEN = 8,
+  MSG_BAD_XID = 9,
+  MSG_UNSUP = 10,
+  MSG_CONFLICT = 11,
+  MSG_TOO_MANY = 12,
+  MSG_FAILED = 13,
+  TIMEOUT = 14,
+  BUNDLE_IN_PROGRESS = 15,
+}
+
+/** struct ofp14_bundle_ctrl_msg, 8 bytes. */
+const CTRL_LEN = 8;
+
+interface Bundle {
+  readonly id: number;
+  readonly flags: number;
+  closed: boolean;
+  readonly msgs: FlowMod[];
+}
+
+export interface BundleLimits {
+  /** Open bundles per connection. */
+  maxBundles: number;
+  /** Messages per bundle. */
+  maxMessages: number;
+}
+
+export class Bundles {
+  private readonly byConn = new Map<number, Map<number, Bundle>>();
+
+  constructor(private readonly limits: BundleLimits = { maxBundles: 64, maxMessages: 1 << 20 }) {}
+
+  /** Whether `msg` is a bundle message (the caller routes it here). */
+  static claims(msg: Experimenter): boolean {
+    return msg.experimenter >>> 0 === ONF_EXPERIMENTER && (msg.exp_type === ONFT_BUNDLE_CONTROL || msg.exp_type === ONFT_BUNDLE_ADD_MESSAGE);
+  }
+
+  connectionClosed(connId: number): void {
+    this.byConn.delete(connId);
+  }
+
+  handle(b: Bridge, msg: Experimenter, connId: number): OfpMessage[] | Promise<OfpMessage[]> {
+    const d = msg.data;
+    if (d.length < CTRL_LEN) return [bundleError(msg, OFPBFC.MSG_BAD_LEN)];
+    const id = d.readUInt32BE(0);
+    const type = d.readUInt16BE(4);
+    const flags = d.readUInt16BE(6);
+    let mine = this.byConn.get(connId);
+    if (mine === undefined) this.byConn.set(connId, (mine = new Map()));
+    const bundle = mine.get(id);
+    if ((flags & ~(OFPBF.ATOMIC | OFPBF.ORDERED)) !== 0) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
+
+    if (msg.exp_type === ONFT_BUNDLE_ADD_MESSAGE) return this.add(msg, mine, bundle, id, flags, b.flowEnv.scratch);
+
+    const reply = (t: OFPBCT): OfpMessage[] => [controlReply(msg, id, t, flags)];
+    switch (type) {
+      case OFPBCT.OPEN_REQUEST:
+        if (bundle !== undefined) return [bundleError(msg, OFPBFC.BUNDLE_EXIST)];
+        if (mine.size >= this.limits.maxBundles) return [bundleError(msg, OFPBFC.OUT_OF_BUNDLES)];
+        mine.set(id, { id, flags, closed: false, msgs: [] });
+        return reply(OFPBCT.OPEN_REPLY);
+      case OFPBCT.CLOSE_REQUEST:
+        if (bundle === undefined) return [bundleError(msg, OFPBFC.BAD_ID)];
+        if (bundle.closed) return [bundleError(msg, OFPBFC.BUNDLE_CLOSED)];
+        if (bundle.flags !== flags) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
+        bundle.closed = true;
+        return reply(OFPBCT.CLOSE_REPLY);
+      case OFPBCT.DISCARD_REQUEST:
+        if (bundle === undefined) return [bundleError(msg, OFPBFC.BAD_ID)];
+        mine.delete(id);
+        return reply(OFPBCT.DISCARD_REPLY);
+      case OFPBCT.COMMIT_REQUEST: {
+        if (bundle === undefined) return [bundleError(msg, OFPBFC.BAD_ID)];
+        if (bundle.flags !== flags) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
+        mine.delete(id);
+        let done: OfpMessage[] | Promise<OfpMessage[]>;
+        try {
+          done = commit(b, bundle);
+        } catch (e) {
+          if (!(e instanceof BundledError)) throw e;
+          // As Open vSwitch answers: the failing message's own error, then OFPBFC_MSG_FAILED.
+          return [errorReply(e.error, Buffer.from(encodeMessage(e.msg))), bundleError(msg, OFPBFC.MSG_FAILED)];
+        }
+        return done instanceof Promise ? done.then(() => reply(OFPBCT.COMMIT_REPLY)) : reply(OFPBCT.COMMIT_REPLY);
+      }
+      default:
+        return [bundleError(msg, OFPBFC.BAD_TYPE)];
+    }
+  }
+
+  private add(msg: Experimenter, mine: Map<number, Bundle>, bundle: Bundle | undefined, id: number, flags: number, scratch: MatchScratch): OfpMessage[] {
+    const d = msg.data;
+    if (d.length < CTRL_LEN + 8) return [bundleError(msg, OFPBFC.MSG_BAD_LEN)];
+    const len = d.readUInt16BE(CTRL_LEN + 2);
+    if (len < 8 || CTRL_LEN + len > d.length) return [bundleError(msg, OFPBFC.MSG_BAD_LEN)];
+    if (d.readUInt32BE(CTRL_LEN + 4) !== msg.xid >>> 0) return [bundleError(msg, OFPBFC.MSG_BAD_XID)];
+    if (bundle === undefined) {
+      // §7.3.9: adding to a bundle that does not exist opens it.
+      if (mine.size >= this.limits.maxBundles) return [bundleError(msg, OFPBFC.OUT_OF_BUNDLES)];
+      mine.set(id, (bundle = { id, flags, closed: false, msgs: [] }));
+    }
+    if (bundle.closed) return [bundleError(msg, OFPBFC.BUNDLE_CLOSED)];
+    if (bundle.flags !== flags) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
+    if (bundle.msgs.length >= this.limits.maxMessages) return [bundleError(msg, OFPBFC.MSG_TOO_MANY)];
+    // The inner message's own errors (bad bytes, a bad match) are raised now, as Open vSwitch does.
+    const inner = decodeMessage(d.subarray(CTRL_LEN, CTRL_LEN + len));
+    if (inner.type !== OFPT.FLOW_MOD || inner.buffer_id >>> 0 !== 0xffffffff) return [bundleError(msg, OFPBFC.MSG_UNSUP)];
+    compileMatch(inner.match, scratch);
+    bundle.msgs.push(inner);
+    return [];
+  }
+}
+
+/** A bundled message that was refused at commit, and why. */
+class BundledError extends Error {
+  constructor(
+    readonly msg: FlowMod,
+    readonly error: OfpError,
+  ) {
+    super(error.message);
+  }
+}
+
+/** Applies a bundle's flow_mods in one transaction, or none of them. */
+function commit(b: Bridge, bundle: Bundle): OfpMessage[] | Promise<OfpMessage[]> {
+  return b.applyChange((txn) => {
+    for (const fm of bundle.msgs) {
+      try {
+        planFlowMod(b.pipeline, fm, b.flowEnv, txn).apply(txn);
+      } catch (e) {
+        throw e instanceof OfpError ? new BundledError(fm, e) : e;
+      }
+    }
+  });
+}
+
+function controlReply(req: Experimenter, id: number, type: OFPBCT, flags: number): Experimenter {
+  const data = Buffer.alloc(CTRL_LEN);
+  data.writeUInt32BE(id, 0);
+  data.writeUInt16BE(type, 4);
+  data.writeUInt16BE(flags, 6);
+  return { type: OFPT.EXPERIMENTER, xid: req.xid, experimenter: ONF_EXPERIMENTER, exp_type: ONFT_BUNDLE_CONTROL, data };
+}
+
+/** The ONF experimenter error for a bundle failure, carrying the request's first bytes. */
+function bundleError(req: Experimenter, code: OFPBFC): ErrorMsg {
+  const bytes = encodeMessage(req);
+  return {
+    type: OFPT.ERROR,
+    xid: req.xid,
+    err_type: OFPET.EXPERIMENTER,
+    exp_type: 2300 + code,
+    experimenter: ONF_EXPERIMENTER,
+    data: Buffer.from(bytes.subarray(0, OFP_ERROR_DATA_LEN)),
+  };
+}
