@@ -33,19 +33,11 @@ function usedText(mf: Megaflow, now: number): string {
 /** One megaflow's line. */
 export function formatMegaflow(dp: Datapath, mf: Megaflow, now: number, verbose = false): string {
   const key = mf.subtable.maskedKey(mf.slot, new Uint32Array(KEY_WORDS));
-  const mask = verbose ? Uint32Array.from(mf.subtable.mask, () => 0xffffffff) : mf.subtable.mask;
-  const keyText = verbose ? formatVerboseKey(key, mf.subtable.mask) : formatOdpKey(key, mask);
+  const keyText = formatOdpKey(key, mf.subtable.mask, verbose);
   const flags = mf.tcpFlags !== 0 ? `, flags:${tcpFlagsText(mf.tcpFlags)}` : '';
   const head = verbose ? `ufid:${mf.id.toString(16).padStart(8, '0')}, ` : '';
   const tail = verbose ? `, dp:ofswitch, mask:${dp.dpcls.list().indexOf(mf.subtable)}` : '';
   return `${head}${keyText}, packets:${mf.packets}, bytes:${mf.bytes}, used:${usedText(mf, now)}${flags}, actions:${formatOdpActions(mf.program.actions, mf.xc)}${tail}`;
-}
-
-/** Every field, value/mask, as `dpctl/dump-flows -m` shows them. */
-function formatVerboseKey(key: Uint32Array, mask: Uint32Array): string {
-  const all = new Uint32Array(KEY_WORDS).fill(0xffffffff);
-  // Show each field's mask explicitly: print the key under a full mask, then the mask itself.
-  return `${formatOdpKey(key, mask)} / mask: ${formatOdpKey(mask, all).replace(/^recirc_id\(0\),/, '')}`;
 }
 
 export function dumpFlows(dp: Datapath, args: readonly string[] = []): string {

@@ -52,7 +52,7 @@ import { Dpcls } from './dpcls.js';
 import { ExactMatchCache, hashKey } from './emc.js';
 import { Executor, type ExecSink } from './execute.js';
 import { FlowIndex } from './flow-index.js';
-import { Megaflow, ProgramInterner, type Program } from './megaflow.js';
+import { CounterSlab, CTR, Megaflow, ProgramInterner, type Program } from './megaflow.js';
 import { DpPort, TX_QUEUE_FRAMES } from './port.js';
 import { Revalidator } from './revalidator.js';
 import { copyBytes, UpcallQueue } from './upcall.js';
@@ -90,6 +90,8 @@ export class Datapath implements ExecSink, PacketExecutor {
   readonly emc: ExactMatchCache;
   readonly dpcls = new Dpcls();
   readonly programs = new ProgramInterner();
+  /** Megaflows' per-packet counters (megaflow.ts). The slab never shrinks; it grows between batches only. */
+  readonly counters = new CounterSlab();
   readonly upcalls: UpcallQueue;
   readonly coverage = new Coverage();
   readonly revalidator: Revalidator;
@@ -125,13 +127,7 @@ export class Datapath implements ExecSink, PacketExecutor {
   private now = 0;
   /** Full batches since the clock was last read. */
   private clockAge = 0;
-  /**
-   * The last clock reading, kept as the boxed number the clock returned
-   * (typed unknown so that V8 keeps the field tagged): the hit path stores
-   * that same box into megaflows' `used`, where unboxing it into a double
-   * field and boxing it again would allocate per packet.
-   */
-  private clockReading: unknown = 0;
+
   private nextId = 1;
   private drainScheduled = false;
   private timer: NodeJS.Timeout | null = null;
@@ -243,16 +239,16 @@ export class Datapath implements ExecSink, PacketExecutor {
     // Reading the clock boxes a number (16 bytes). Under load (full batches) one reading serves
     // CLOCK_BATCHES batches, a few hundred microseconds at most; small batches read it each time.
     if (count < FULL_BATCH || ++this.clockAge >= CLOCK_BATCHES) {
-      this.clockReading = this.bridge.clock.now();
+      this.now = this.bridge.clock.now();
       this.clockAge = 0;
     }
-    const now = this.clockReading as number;
-    this.now = now;
+    const now = this.now;
     const key = this.key;
     const lay = this.lay;
     const emc = this.emc;
     const dpcls = this.dpcls;
     const upq = this.upcalls;
+    const ctr = this.counters.f64;
     for (let i = 0; i < count; i++) {
       const off = desc[2 * i]!;
       const len = desc[2 * i + 1]!;
@@ -275,10 +271,11 @@ export class Datapath implements ExecSink, PacketExecutor {
       } else {
         this.nEmcHits++;
       }
-      mf.packets++;
-      mf.bytes += len;
-      mf.used = now;
-      mf.tcpFlags |= lay.tcpFlags;
+      const c = mf.ctr;
+      ctr[c + CTR.PACKETS]! += 1;
+      ctr[c + CTR.BYTES]! += len;
+      ctr[c + CTR.USED] = now;
+      if (lay.tcpFlags !== 0) ctr[c + CTR.TCP_FLAGS] = ctr[c + CTR.TCP_FLAGS]! | lay.tcpFlags;
       const prog = mf.program;
       this.exec.run(prog.actions, mf.xc, prog.lastMod, bytes, off, len, inPort, lay, key, this);
     }
@@ -330,12 +327,7 @@ export class Datapath implements ExecSink, PacketExecutor {
         prog = mf.program;
         xc = mf.xc;
       }
-      if (mf !== null) {
-        mf.packets++;
-        mf.bytes += len;
-        mf.used = this.now;
-        mf.tcpFlags |= lay.tcpFlags;
-      }
+      if (mf !== null) mf.count(len, this.now, lay.tcpFlags);
       this.exec.run(prog.actions, xc, prog.lastMod, buf, off, len, inPort, lay, key, this);
       // The slot is free for the next push, which can only come after this call returns and the frames are sent.
       upq.shift();
@@ -367,7 +359,7 @@ export class Datapath implements ExecSink, PacketExecutor {
     const masked = this.scratch;
     const wc = res.wc;
     for (let w = 0; w < KEY_WORDS; w++) masked[w] = key[w]! & wc[w]!;
-    const mf = new Megaflow(this.nextId++, this.programs.intern(res.actions), res.xc, this.now);
+    const mf = new Megaflow(this.nextId++, this.programs.intern(res.actions), res.xc, this.now, this.counters);
     const old = this.dpcls.insert(mf, masked, wc);
     if (old !== null) this.forget(old);
     mf.listIndex = this.flows.length;
@@ -391,6 +383,7 @@ export class Datapath implements ExecSink, PacketExecutor {
     this.revalidator.push(mf);
     mf.dead = true;
     this.index.remove(mf);
+    this.counters.release(mf.ctr);
     const i = mf.listIndex;
     const last = this.flows.pop()!;
     if (last !== mf) {

@@ -7,9 +7,13 @@
  * classifier (dpcls.ts: the mask is its subtable's, the key words its
  * slot's), not here, so a megaflow costs one object beyond its table slot.
  *
- * Counters are updated per packet on the hot path (numbers in fields, no
- * allocation); `pushed*` remember what has already been credited to the
- * rules and groups (revalidator.ts pushes the difference).
+ * Counters are updated per packet on the hot path, so they live in a
+ * Float64Array slab (`CounterSlab`), four numbers per megaflow (packets,
+ * bytes, last used, TCP flags): a store into a typed array never boxes a
+ * number, where a field holding a double may (bytes outgrow small
+ * integers, times are fractional). `pushed*` remember what has already
+ * been credited to the rules and groups (revalidator.ts pushes the
+ * difference); only the revalidator touches them.
  *
  * Programs are interned (`ProgramInterner`): most megaflows of a switch
  * share a handful of programs ("output:2"), and sharing one array with its
@@ -26,18 +30,51 @@ export interface Program {
   readonly lastMod: number;
 }
 
+/** Counter offsets within a megaflow's four slab entries. */
+export const enum CTR {
+  PACKETS = 0,
+  BYTES = 1,
+  /** Clock time of the last packet (ms), or of creation. */
+  USED = 2,
+  /** TCP flags seen (OR of all packets), as Open vSwitch's flow stats keep. */
+  TCP_FLAGS = 3,
+  SIZE = 4,
+}
+
+/** Counters of many megaflows, CTR.SIZE numbers each, in one growable Float64Array. */
+export class CounterSlab {
+  f64 = new Float64Array(CTR.SIZE * 1024);
+  private readonly free: number[] = [];
+  private next = 0;
+
+  /** A zeroed counter block; returns its base index. */
+  alloc(): number {
+    let base = this.free.pop();
+    if (base === undefined) {
+      if ((this.next + 1) * CTR.SIZE > this.f64.length) {
+        const grown = new Float64Array(this.f64.length * 2);
+        grown.set(this.f64);
+        this.f64 = grown;
+      }
+      base = this.next++ * CTR.SIZE;
+    }
+    this.f64.fill(0, base, base + CTR.SIZE);
+    return base;
+  }
+
+  release(base: number): void {
+    this.free.push(base);
+  }
+}
+
 export class Megaflow {
   /** Where it is in the classifier: its subtable and slot (the slot moves on deletions; dpcls keeps it current). */
   subtable!: Subtable;
   slot = -1;
   program: Program;
   xc: XlateCache;
-  packets = 0;
-  bytes = 0;
-  /** Clock time of the last packet (ms), or of creation. */
-  used: number;
-  /** TCP flags seen (OR of all packets), as Open vSwitch's flow stats keep. */
-  tcpFlags = 0;
+  /** Base index of this megaflow's counters in `counters.f64` (see CTR). */
+  readonly ctr: number;
   pushedPackets = 0;
   pushedBytes = 0;
   /** Removed from the datapath; exact-match cache entries pointing here are stale. */
@@ -51,10 +88,35 @@ export class Megaflow {
     program: Program,
     xc: XlateCache,
     readonly created: number,
+    /** Where the counters are. */
+    readonly counters: CounterSlab,
   ) {
     this.program = program;
     this.xc = xc;
-    this.used = created;
+    this.ctr = counters.alloc();
+    counters.f64[this.ctr + CTR.USED] = created;
+  }
+
+  get packets(): number {
+    return this.counters.f64[this.ctr + CTR.PACKETS]!;
+  }
+  get bytes(): number {
+    return this.counters.f64[this.ctr + CTR.BYTES]!;
+  }
+  get used(): number {
+    return this.counters.f64[this.ctr + CTR.USED]!;
+  }
+  get tcpFlags(): number {
+    return this.counters.f64[this.ctr + CTR.TCP_FLAGS]!;
+  }
+
+  /** Counts one packet (slow paths; the hot path writes the slab directly). */
+  count(len: number, now: number, tcpFlags: number): void {
+    const f = this.counters.f64;
+    f[this.ctr + CTR.PACKETS]! += 1;
+    f[this.ctr + CTR.BYTES]! += len;
+    f[this.ctr + CTR.USED] = now;
+    f[this.ctr + CTR.TCP_FLAGS] = f[this.ctr + CTR.TCP_FLAGS]! | tcpFlags;
   }
 }
 

@@ -60,8 +60,9 @@ export function ipv6Text(w: ArrayLike<number>, at = 0): string {
   return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
 
-/** A field: `name=value`, `name=value/mask`, or '' when the mask is 0. */
-function fld(name: string, v: number, m: number, full: number, show: (x: number) => string): string {
+/** A field: `name=value`, `name=value/mask`, or '' when the mask is 0; always value/mask when verbose. */
+function fld(name: string, v: number, m: number, full: number, show: (x: number) => string, vb = false): string {
+  if (vb) return `${name}=${show(v & full)}/${show(m & full)}`;
   if ((m & full) === 0) return '';
   return (m & full) === full ? `${name}=${show(v)}` : `${name}=${show(v)}/${show(m & full)}`;
 }
@@ -70,13 +71,15 @@ const hex = (x: number): string => `0x${(x >>> 0).toString(16)}`;
 const hex16 = (x: number): string => `0x${(x & 0xffff).toString(16).padStart(4, '0')}`;
 const join = (parts: string[]): string => parts.filter((p) => p !== '').join(',');
 
-function macFld(name: string, vh: number, vl: number, mh: number, ml: number): string {
+function macFld(name: string, vh: number, vl: number, mh: number, ml: number, vb = false): string {
+  if (vb) return `${name}=${macText(vh, vl)}/${macText(mh, ml)}`;
   if ((mh & 0xffff) === 0 && ml === 0) return '';
   const full = (mh & 0xffff) === 0xffff && ml >>> 0 === 0xffffffff;
   return full ? `${name}=${macText(vh, vl)}` : `${name}=${macText(vh, vl)}/${macText(mh, ml)}`;
 }
 
-function v6Fld(name: string, p: Int32Array | Uint32Array, a: number, m: number): string {
+function v6Fld(name: string, p: Int32Array | Uint32Array, a: number, m: number, vb = false): string {
+  if (vb) return `${name}=${ipv6Text(p, a)}/${ipv6Text(p, m)}`;
   let any = false;
   let full = true;
   for (let i = 0; i < 4; i++) {
@@ -231,44 +234,44 @@ export function formatOdpActions(prog: Int32Array, xc: XlateCache | null): strin
 const FRAG = ['no', 'first', 'later', 'later'];
 
 /** A megaflow's key and mask as `dpctl/dump-flows` prints them. */
-export function formatOdpKey(k: Uint32Array, m: Uint32Array): string {
+export function formatOdpKey(k: Uint32Array, m: Uint32Array, vb = false): string {
   const parts: string[] = ['recirc_id(0)', `in_port(${formatPort(k[KW.IN_PORT]!)})`];
-  if ((m[KW.TUNNEL_HI]! | m[KW.TUNNEL_LO]!) !== 0) {
+  if (!vb && (m[KW.TUNNEL_HI]! | m[KW.TUNNEL_LO]!) !== 0) {
     parts.push(`tunnel(tun_id=${hex(k[KW.TUNNEL_HI]!)}${(k[KW.TUNNEL_LO]! >>> 0).toString(16).padStart(8, '0')})`);
   }
   const eth = join([
-    macFld('src', k[KW.ETH_SRC_HI]!, k[KW.ETH_SRC_LO]!, m[KW.ETH_SRC_HI]!, m[KW.ETH_SRC_LO]!),
-    macFld('dst', k[KW.ETH_DST_HI]!, k[KW.ETH_DST_LO]!, m[KW.ETH_DST_HI]!, m[KW.ETH_DST_LO]!),
+    macFld('src', k[KW.ETH_SRC_HI]!, k[KW.ETH_SRC_LO]!, m[KW.ETH_SRC_HI]!, m[KW.ETH_SRC_LO]!, vb),
+    macFld('dst', k[KW.ETH_DST_HI]!, k[KW.ETH_DST_LO]!, m[KW.ETH_DST_HI]!, m[KW.ETH_DST_LO]!, vb),
   ]);
   if (eth !== '') parts.push(`eth(${eth})`);
   const w10 = k[KW.ETH_TYPE_VLAN]!;
   const m10 = m[KW.ETH_TYPE_VLAN]!;
   const type = w10 >>> 16;
-  const tail = l3Attrs(k, m, type);
-  const tagged = (w10 & 0x1000) !== 0 && (m10 & 0x1fff) !== 0;
+  const tail = l3Attrs(k, m, type, vb);
+  const tagged = (w10 & 0x1000) !== 0 && ((m10 & 0x1fff) !== 0 || vb);
   if (!tagged) return join([...parts, `eth_type(${hex16(type)})`, tail]);
   const vlan = (w: number, mw: number): string =>
-    `vlan(${join([fld('vid', w & 0xfff, mw & 0xfff, 0xfff, dec), fld('pcp', (w >>> 13) & 7, (mw >>> 13) & 7, 7, dec)]) || 'vid=0/0'})`;
+    `vlan(${join([fld('vid', w & 0xfff, mw & 0xfff, 0xfff, dec, vb), fld('pcp', (w >>> 13) & 7, (mw >>> 13) & 7, 7, dec, vb)]) || 'vid=0/0'})`;
   const innerW = k[KW.VLAN_INNER]!;
   const innerM = m[KW.VLAN_INNER]!;
   let inner = join([`eth_type(${hex16(type)})`, tail]);
-  if ((innerW & 0x1000) !== 0 && (innerM & 0x1fff) !== 0) inner = `eth_type(0x8100),${vlan(innerW, innerM)},encap(${inner})`;
+  if ((innerW & 0x1000) !== 0 && ((innerM & 0x1fff) !== 0 || vb)) inner = `eth_type(0x8100),${vlan(innerW, innerM)},encap(${inner})`;
   return join([...parts, 'eth_type(0x8100)', vlan(w10, m10), `encap(${inner})`]);
 }
 
-function l3Attrs(k: Uint32Array, m: Uint32Array, type: number): string {
+function l3Attrs(k: Uint32Array, m: Uint32Array, type: number, vb: boolean): string {
   const w11 = k[KW.IP_PROTO_TOS_TTL]!;
   const m11 = m[KW.IP_PROTO_TOS_TTL]!;
   const proto = w11 >>> 24;
-  const frag = (m11 & 3) === 0 ? '' : (m11 & 3) === 3 ? `frag=${FRAG[w11 & 3]}` : `frag=${FRAG[w11 & 3]}/${hex(m11 & 3)}`;
+  const frag = vb ? `frag=${FRAG[w11 & 3]}/${hex(m11 & 3)}` : (m11 & 3) === 0 ? '' : (m11 & 3) === 3 ? `frag=${FRAG[w11 & 3]}` : `frag=${FRAG[w11 & 3]}/${hex(m11 & 3)}`;
   const out: string[] = [];
   if (type === 0x0800) {
     const a = join([
-      fld('src', k[KW.NW_SRC]!, m[KW.NW_SRC]!, -1, ipv4Text),
-      fld('dst', k[KW.NW_DST]!, m[KW.NW_DST]!, -1, ipv4Text),
-      fld('proto', proto, m11 >>> 24, 0xff, dec),
-      fld('tos', (w11 >>> 16) & 0xff, (m11 >>> 16) & 0xff, 0xff, hex),
-      fld('ttl', (w11 >>> 8) & 0xff, (m11 >>> 8) & 0xff, 0xff, dec),
+      fld('src', k[KW.NW_SRC]!, m[KW.NW_SRC]!, -1, ipv4Text, vb),
+      fld('dst', k[KW.NW_DST]!, m[KW.NW_DST]!, -1, ipv4Text, vb),
+      fld('proto', proto, m11 >>> 24, 0xff, dec, vb),
+      fld('tos', (w11 >>> 16) & 0xff, (m11 >>> 16) & 0xff, 0xff, hex, vb),
+      fld('ttl', (w11 >>> 8) & 0xff, (m11 >>> 8) & 0xff, 0xff, dec, vb),
       frag,
     ]);
     if (a !== '') out.push(`ipv4(${a})`);
@@ -276,34 +279,34 @@ function l3Attrs(k: Uint32Array, m: Uint32Array, type: number): string {
     const a = join([
       v6Masked('src', k, m, KW.IPV6_SRC),
       v6Masked('dst', k, m, KW.IPV6_DST),
-      fld('label', k[KW.IPV6_FLABEL]!, m[KW.IPV6_FLABEL]!, 0xfffff, hex),
-      fld('proto', proto, m11 >>> 24, 0xff, dec),
-      fld('tclass', (w11 >>> 16) & 0xff, (m11 >>> 16) & 0xff, 0xff, hex),
-      fld('hlimit', (w11 >>> 8) & 0xff, (m11 >>> 8) & 0xff, 0xff, dec),
+      fld('label', k[KW.IPV6_FLABEL]!, m[KW.IPV6_FLABEL]!, 0xfffff, hex, vb),
+      fld('proto', proto, m11 >>> 24, 0xff, dec, vb),
+      fld('tclass', (w11 >>> 16) & 0xff, (m11 >>> 16) & 0xff, 0xff, hex, vb),
+      fld('hlimit', (w11 >>> 8) & 0xff, (m11 >>> 8) & 0xff, 0xff, dec, vb),
       frag,
     ]);
     if (a !== '') out.push(`ipv6(${a})`);
   } else if (type === 0x0806 || type === 0x8035) {
     const a = join([
-      fld('sip', k[KW.NW_SRC]!, m[KW.NW_SRC]!, -1, ipv4Text),
-      fld('tip', k[KW.NW_DST]!, m[KW.NW_DST]!, -1, ipv4Text),
-      fld('op', k[KW.ARP_OP_EXTHDR]! >>> 16, m[KW.ARP_OP_EXTHDR]! >>> 16, 0xffff, dec),
-      macFld('sha', k[KW.ARP_SHA_HI]!, k[KW.ARP_SHA_LO]!, m[KW.ARP_SHA_HI]!, m[KW.ARP_SHA_LO]!),
-      macFld('tha', k[KW.ARP_THA_HI]!, k[KW.ARP_THA_LO]!, m[KW.ARP_THA_HI]!, m[KW.ARP_THA_LO]!),
+      fld('sip', k[KW.NW_SRC]!, m[KW.NW_SRC]!, -1, ipv4Text, vb),
+      fld('tip', k[KW.NW_DST]!, m[KW.NW_DST]!, -1, ipv4Text, vb),
+      fld('op', k[KW.ARP_OP_EXTHDR]! >>> 16, m[KW.ARP_OP_EXTHDR]! >>> 16, 0xffff, dec, vb),
+      macFld('sha', k[KW.ARP_SHA_HI]!, k[KW.ARP_SHA_LO]!, m[KW.ARP_SHA_HI]!, m[KW.ARP_SHA_LO]!, vb),
+      macFld('tha', k[KW.ARP_THA_HI]!, k[KW.ARP_THA_LO]!, m[KW.ARP_THA_HI]!, m[KW.ARP_THA_LO]!, vb),
     ]);
     if (a !== '') out.push(`arp(${a})`);
   } else if (type === 0x8847 || type === 0x8848) {
     const v = k[KW.MPLS_LSE]!;
     const mm = m[KW.MPLS_LSE]!;
     const a = join([
-      fld('label', v >>> 12, mm >>> 12, 0xfffff, dec),
-      fld('tc', (v >>> 9) & 7, (mm >>> 9) & 7, 7, dec),
-      fld('ttl', v & 0xff, mm & 0xff, 0xff, dec),
-      fld('bos', (v >>> 8) & 1, (mm >>> 8) & 1, 1, dec),
+      fld('label', v >>> 12, mm >>> 12, 0xfffff, dec, vb),
+      fld('tc', (v >>> 9) & 7, (mm >>> 9) & 7, 7, dec, vb),
+      fld('ttl', v & 0xff, mm & 0xff, 0xff, dec, vb),
+      fld('bos', (v >>> 8) & 1, (mm >>> 8) & 1, 1, dec, vb),
     ]);
     if (a !== '') out.push(`mpls(${a})`);
   } else if (type === 0x88e7) {
-    const a = fld('isid', k[KW.PBB_ISID]!, m[KW.PBB_ISID]!, 0xffffff, dec);
+    const a = fld('isid', k[KW.PBB_ISID]!, m[KW.PBB_ISID]!, 0xffffff, dec, vb);
     if (a !== '') out.push(`pbb(${a})`);
   }
   if (type === 0x0800 || type === 0x86dd) {
@@ -311,16 +314,16 @@ function l3Attrs(k: Uint32Array, m: Uint32Array, type: number): string {
     const mt = m[KW.TP_PORTS]!;
     const v6 = type === 0x86dd;
     if (proto === 6 || proto === 17 || proto === 132) {
-      const a = join([fld('src', tp >>> 16, mt >>> 16, 0xffff, dec), fld('dst', tp & 0xffff, mt & 0xffff, 0xffff, dec)]);
+      const a = join([fld('src', tp >>> 16, mt >>> 16, 0xffff, dec, vb), fld('dst', tp & 0xffff, mt & 0xffff, 0xffff, dec, vb)]);
       if (a !== '') out.push(`${proto === 6 ? 'tcp' : proto === 17 ? 'udp' : 'sctp'}(${a})`);
     } else if (proto === (v6 ? 58 : 1)) {
-      const a = join([fld('type', (tp >>> 16) & 0xff, (mt >>> 16) & 0xff, 0xff, dec), fld('code', tp & 0xff, mt & 0xff, 0xff, dec)]);
+      const a = join([fld('type', (tp >>> 16) & 0xff, (mt >>> 16) & 0xff, 0xff, dec, vb), fld('code', tp & 0xff, mt & 0xff, 0xff, dec, vb)]);
       if (a !== '') out.push(`${v6 ? 'icmpv6' : 'icmp'}(${a})`);
       if (v6) {
         const nd = join([
-          v6Masked('target', k, m, KW.ND_TARGET),
-          macFld('sll', k[KW.ARP_SHA_HI]!, k[KW.ARP_SHA_LO]!, m[KW.ARP_SHA_HI]!, m[KW.ARP_SHA_LO]!),
-          macFld('tll', k[KW.ARP_THA_HI]!, k[KW.ARP_THA_LO]!, m[KW.ARP_THA_HI]!, m[KW.ARP_THA_LO]!),
+          v6Masked('target', k, m, KW.ND_TARGET, vb),
+          macFld('sll', k[KW.ARP_SHA_HI]!, k[KW.ARP_SHA_LO]!, m[KW.ARP_SHA_HI]!, m[KW.ARP_SHA_LO]!, vb),
+          macFld('tll', k[KW.ARP_THA_HI]!, k[KW.ARP_THA_LO]!, m[KW.ARP_THA_HI]!, m[KW.ARP_THA_LO]!, vb),
         ]);
         if (nd !== '') out.push(`nd(${nd})`);
       }
@@ -329,11 +332,11 @@ function l3Attrs(k: Uint32Array, m: Uint32Array, type: number): string {
   return join(out);
 }
 
-function v6Masked(name: string, k: Uint32Array, m: Uint32Array, at: number): string {
+function v6Masked(name: string, k: Uint32Array, m: Uint32Array, at: number, vb = false): string {
   const both = new Uint32Array(8);
   for (let i = 0; i < 4; i++) {
     both[i] = k[at + i]!;
     both[4 + i] = m[at + i]!;
   }
-  return v6Fld(name, both, 0, 4);
+  return v6Fld(name, both, 0, 4, vb);
 }

@@ -127,11 +127,6 @@ export const ODP_LEN: readonly number[] = (() => {
   return n;
 })();
 
-/** Whether opcode `op` changes the frame's bytes (everything but OUTPUT, USERSPACE and SET_PRIORITY). */
-export function odpModifies(op: number): boolean {
-  return op !== ODP.OUTPUT && op !== ODP.USERSPACE && op !== ODP.SET_PRIORITY;
-}
-
 /** The empty program: drop. */
 export const ODP_DROP: Int32Array = new Int32Array(0);
 

@@ -37,7 +37,7 @@ export function portUsable(ctx: XlateCtx, port: number): boolean {
   return (p.state() & OFPPS.LINK_DOWN) === 0;
 }
 
-/** Commits and emits OUTPUT to `port`; `why` is the trace's reason for not doing so. */
+/** Commits and emits OUTPUT to `port`, unless the port cannot take it (the trace says why). */
 export function outputTo(ctx: XlateCtx, port: number): void {
   port >>>= 0;
   const p = ctx.bridge.ports.get(port);

@@ -187,8 +187,3 @@ export function applySetField(ctx: XlateCtx, w: FieldWrite): boolean {
   flow.key[p.word] = ((flow.key[p.word]! & ~m) | (w.words[0]! & m)) >>> 0;
   return true;
 }
-
-/** The flow is IP with a TTL translation can see. */
-export function ipTtlKnown(ctx: XlateCtx): boolean {
-  return isIpType(ctx.flow.ethType) && ctx.flow.l3Known;
-}
