@@ -67,6 +67,16 @@ export class Daemon {
       setImmediate(() => void this.stop('ovs-appctl exit'));
       return '';
     });
+    // How `ofctl BRIDGE` finds a bridge's OpenFlow listeners (lib/cli/ofctl/switch-target.ts):
+    // the endpoint a client uses, with the port actually bound (ptcp:0 picks one).
+    ctl.register('bridge/listeners', 'BRIDGE', (args) => {
+      const b = this.bridges.find((x) => x.config.name === args[0]);
+      if (b === undefined) throw new Error(`no bridge named ${args[0] ?? '(none given)'}`);
+      return b.mgr
+        .status()
+        .listeners.map((l) => `${l.target.startsWith('ptcp:') ? `tcp:${l.address}` : l.target}\n`)
+        .join('');
+    });
     registerDatapathCommands(
       ctl,
       () => this.bridges.flatMap((b) => (b.dp === undefined ? [] : [{ name: b.config.name, dp: b.dp }])),

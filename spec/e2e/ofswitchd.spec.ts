@@ -5,6 +5,8 @@
  */
 import t from 'tap';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ROOT } from '../helpers/paths.js';
 import { missing, ovsEnv, run } from '../helpers/peers.js';
 import { startDaemon } from '../helpers/daemon.js';
 
@@ -34,6 +36,24 @@ t.test('ovs-ofctl show, dump-desc, dump-tables, dump-ports-desc succeed', { skip
   t.equal(await d.stop('SIGTERM'), 0, 'SIGTERM: exit 0');
   t.notOk(existsSync(d.ctl), 'the control socket was removed');
   t.ok(d.logs.some((l) => l.msg === 'ofswitchd stopped'));
+});
+
+t.test('ofctl finds a bridge by name through the control socket (bridge/listeners)', async (t) => {
+  const d = await startDaemon(['--port', '1=p1:dummy', '--controller', 'tcp:127.0.0.1:1']);
+  t.teardown(() => d.stop('SIGKILL'));
+  // Run the commands as a user's shell does: through /bin/sh with a plain
+  // environment, since tap instruments node children it spawns directly, and
+  // its hooks do not load an extensionless ES module main.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OFSWITCH_RUNDIR: dirname(d.ctl) };
+  const cli = (bin: string, ...args: string[]) =>
+    run('/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, join(ROOT, 'bin', bin), ...args], { env });
+  const listeners = await cli('ofswitch-appctl', '-t', d.ctl, 'bridge/listeners', 'br0');
+  t.equal(listeners.stdout, `tcp:127.0.0.1:${d.port}\n`, 'the bound endpoint, not ptcp:0');
+  const show = await cli('ofctl', 'show', 'br0');
+  t.equal(show.code, 0, show.stderr);
+  t.match(show.stdout, / 1\(p1\): addr:/);
+  const none = await cli('ofctl', 'show', 'br9');
+  t.equal(none.code, 1, 'an unknown bridge is an error');
 });
 
 t.test('ovs-appctl version and exit on the control socket', { skip: missing('ovs-appctl') }, async (t) => {
