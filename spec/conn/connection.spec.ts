@@ -6,10 +6,8 @@
  */
 import t from 'tap';
 import {
-  OFP_NO_BUFFER,
   OFPBRC,
   OFPET,
-  OFPFC,
   OFPHFC,
   OFPMP,
   OFPMPF_REPLY,
@@ -20,25 +18,7 @@ import {
   type OfpMessage,
 } from '../../lib/openflow/index.js';
 import { OfClient } from '../helpers/of-client.js';
-import { startHarness } from '../helpers/conn-harness.js';
-
-const flowMod = (xid: number): FlowMod => ({
-  type: OFPT.FLOW_MOD,
-  xid,
-  cookie: 0n,
-  cookie_mask: 0n,
-  table_id: 0,
-  command: OFPFC.ADD,
-  idle_timeout: 0,
-  hard_timeout: 0,
-  priority: 1,
-  buffer_id: OFP_NO_BUFFER,
-  out_port: 0,
-  out_group: 0,
-  flags: 0,
-  match: [],
-  instructions: [],
-});
+import { flowMod, startHarness } from '../helpers/conn-harness.js';
 
 const errorOf = (m: OfpMessage) => m as Extract<OfpMessage, { type: OFPT.ERROR }> & { code: number };
 

@@ -10,7 +10,6 @@ import {
   OFPCML,
   OFPCR_ROLE,
   OFPET,
-  OFPFC,
   OFPPR,
   OFPR,
   OFPRR,
@@ -20,7 +19,7 @@ import {
 } from '../../lib/openflow/index.js';
 import { FakeController, OfClient } from '../helpers/of-client.js';
 import { fakePort } from '../helpers/fake-switch.js';
-import { sleep, startHarness, waitFor } from '../helpers/conn-harness.js';
+import { flowMod, sleep, startHarness, waitFor } from '../helpers/conn-harness.js';
 
 const errorOf = (m: OfpMessage) => m as Extract<OfpMessage, { type: OFPT.ERROR }> & { code: number };
 const U64_MAX = (1n << 64n) - 1n;
@@ -56,24 +55,6 @@ async function role(c: OfClient, r: OFPCR_ROLE, gen: bigint, xid: number): Promi
   c.send({ type: OFPT.ROLE_REQUEST, xid, role: r, generation_id: gen });
   return c.next((m) => m.xid === xid);
 }
-
-const flowMod = (xid: number): OfpMessage => ({
-  type: OFPT.FLOW_MOD,
-  xid,
-  cookie: 0n,
-  cookie_mask: 0n,
-  table_id: 0,
-  command: OFPFC.ADD,
-  idle_timeout: 0,
-  hard_timeout: 0,
-  priority: 1,
-  buffer_id: OFP_NO_BUFFER,
-  out_port: 0,
-  out_group: 0,
-  flags: 0,
-  match: [],
-  instructions: [],
-});
 
 t.test('one master at a time, stale generation ids, slave writes refused', async (t) => {
   const { h, a, b } = await controllerPair(t);

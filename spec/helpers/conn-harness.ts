@@ -4,6 +4,7 @@
  */
 import { ConnectionManager, type ConnMgrOptions } from '../../lib/conn/index.js';
 import { FakeSwitch } from './fake-switch.js';
+import { OFP_NO_BUFFER, OFPFC, OFPT, type FlowMod } from '../../lib/openflow/index.js';
 
 export interface Harness {
   sw: FakeSwitch;
@@ -32,3 +33,22 @@ export async function waitFor(cond: () => boolean, ms = 3000, what = 'condition'
     await sleep(10);
   }
 }
+
+/** An ADD of an empty-match, instruction-less flow: the smallest state-changing request. */
+export const flowMod = (xid: number): FlowMod => ({
+  type: OFPT.FLOW_MOD,
+  xid,
+  cookie: 0n,
+  cookie_mask: 0n,
+  table_id: 0,
+  command: OFPFC.ADD,
+  idle_timeout: 0,
+  hard_timeout: 0,
+  priority: 1,
+  buffer_id: OFP_NO_BUFFER,
+  out_port: 0,
+  out_group: 0,
+  flags: 0,
+  match: [],
+  instructions: [],
+});
