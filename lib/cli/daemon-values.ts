@@ -15,7 +15,7 @@ export class ValueError extends Error {}
 /** Port types the syntax knows; `AVAILABLE_PORT_TYPES` are those that exist today. */
 export const PORT_TYPES = ['system', 'tap', 'internal', 'patch', 'vxlan', 'dummy'] as const;
 export type PortType = (typeof PORT_TYPES)[number];
-export const AVAILABLE_PORT_TYPES: readonly PortType[] = ['dummy'];
+export const AVAILABLE_PORT_TYPES: readonly PortType[] = ['system', 'tap', 'internal', 'dummy'];
 
 export type FailMode = 'secure' | 'standalone';
 

@@ -23,6 +23,8 @@ import { Bridge } from '../ofproto/bridge.js';
 import { ControlServer } from './daemon-ctl.js';
 import { parseDaemonArgs, type BridgeConfig, type DaemonConfig } from './daemon-config.js';
 import { createNetdev, PortTypeError } from './daemon-ports.js';
+import { LinkMonitor } from '../netdev/link-monitor.js';
+import type { Netdev } from '../netdev/netdev.js';
 import { formatDpid } from './daemon-values.js';
 import { createLogger } from './log.js';
 
@@ -41,12 +43,16 @@ interface RunningBridge {
   mgr: ConnectionManager;
   /** The bridge's fast path (lib/datapath), created once its ports exist. */
   dp?: Datapath;
+  /** The devices this daemon opened, closed at shutdown. */
+  netdevs: Netdev[];
 }
 
 /** A running daemon; `stop()` shuts it down and resolves when everything is released. */
 export class Daemon {
   private readonly bridges: RunningBridge[] = [];
   private ctl: ControlServer | undefined;
+  /** One rtnetlink listener for every native port of the process, made with the first one. */
+  private linkMonitor: LinkMonitor | undefined;
   private stopping: Promise<void> | undefined;
   private resolveDone!: () => void;
   /** Resolves once the daemon has shut down (a signal, `ovs-appctl exit`, or `stop()`). */
@@ -120,9 +126,15 @@ export class Daemon {
       tls,
       log: this.log.child({ bridge: bc.name }),
     });
-    const running: RunningBridge = { config: bc, bridge, mgr };
+    const running: RunningBridge = { config: bc, bridge, mgr, netdevs: [] };
     this.bridges.push(running);
-    for (const p of bc.ports) bridge.addPort(createNetdev(p), p.number);
+    for (const p of bc.ports) {
+      const needsMonitor = p.type === 'system' || p.type === 'tap' || p.type === 'internal';
+      if (needsMonitor) this.linkMonitor ??= new LinkMonitor();
+      const netdev = createNetdev(p, { linkMonitor: this.linkMonitor });
+      running.netdevs.push(netdev);
+      bridge.addPort(netdev, p.number);
+    }
     running.dp = new Datapath(bridge).attach();
     for (const l of bc.listen) {
       try {
@@ -146,7 +158,9 @@ export class Daemon {
         b.dp?.detach();
         b.bridge.stop();
         for (const p of b.config.ports) b.bridge.removePort(p.number);
+        for (const n of b.netdevs) closeNetdev(n);
       }
+      this.linkMonitor?.close();
       this.log.info({}, 'ofswitchd stopped');
       this.resolveDone();
     })();
@@ -159,6 +173,12 @@ export class Daemon {
 }
 
 class StartupError extends Error {}
+
+/** Releases a device's socket or TAP descriptor, for the types that hold one. */
+function closeNetdev(n: Netdev): void {
+  const c = (n as Partial<{ close(): void }>).close;
+  if (typeof c === 'function') c.call(n);
+}
 
 function readTls(ssl: NonNullable<DaemonConfig['ssl']>): TlsMaterial {
   const read = (what: string, path: string): Buffer => {
