@@ -23,7 +23,12 @@ export interface RunningDaemon {
   exited: Promise<number | null>;
 }
 
-export async function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, readyMs = 10_000): Promise<RunningDaemon> {
+export interface StartDaemonOptions {
+  /** Runs the daemon inside this network namespace (`ip netns exec NAME`). */
+  netns?: string;
+}
+
+export async function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, readyMs = 10_000, options: StartDaemonOptions = {}): Promise<RunningDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'ofswitchd-'));
   const ctl = join(dir, 'ofswitchd.ctl');
   const hasListen = args.includes('--listen');
@@ -31,7 +36,9 @@ export async function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, r
   // drops the test runner's NODE_OPTIONS (tap injects its coverage hooks into
   // every child, and they do not load an extensionless ES module main).
   const argv = [join(ROOT, 'bin', 'ofswitchd'), ...(hasListen ? [] : ['--listen', 'ptcp:0:127.0.0.1']), '--ctl', ctl, ...args];
-  const proc = spawn('/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, ...argv], {
+  const shell = ['/bin/sh', '-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, ...argv];
+  const cmd = options.netns === undefined ? shell : ['ip', 'netns', 'exec', options.netns, ...shell];
+  const proc = spawn(cmd[0]!, cmd.slice(1), {
     env: { PATH: process.env.PATH, OFSWITCH_RUNDIR: dir, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
