@@ -33,6 +33,7 @@ import {
   type OfpMessage,
   type PacketIn,
 } from '../lib/openflow/index.js';
+import { reportHeadline } from './lib/headline.js';
 
 const FLOW_MOD: FlowMod = {
   type: OFPT.FLOW_MOD,
@@ -223,6 +224,12 @@ function main(): void {
   const encMs = 1000 / cases.flow_stats_reply_1000.encode;
   console.log(`target: flow_mod round trips ≥ 500,000/s: ${fmt(fm)}/s ${fm >= 500_000 ? 'MET' : 'NOT MET'}`);
   console.log(`target: 1,000-entry flow stats reply encoded < 2 ms: ${encMs.toFixed(3)} ms ${encMs < 2 ? 'MET' : 'NOT MET'}`);
+  const pr = (name: string, op: keyof PeerRates): number | null => (typeof peer === 'string' ? null : (peer[name]?.[op] ?? null));
+  reportHeadline('codec', [
+    { name: 'flow_mod decode+encode', unit: 'msg/s', ours: fm, peer: pr('flow_mod', 'roundtrip'), peerName: 'os-ken', better: 'higher' },
+    { name: 'packet_in 128 B decode', unit: 'msg/s', ours: cases.packet_in_128.decode, peer: pr('packet_in_128', 'decode'), peerName: 'os-ken', better: 'higher' },
+    { name: 'flow stats reply, 1,000 entries, encode', unit: 'replies/s', ours: cases.flow_stats_reply_1000.encode, peer: pr('flow_stats_reply_1000', 'encode'), peerName: 'os-ken', better: 'higher' },
+  ]);
 }
 
 main();

@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMessage, OFP_NO_BUFFER, OFPAT, OFPFC, OFPHET, OFPIT, OFPT } from '../lib/openflow/index.js';
 import { startDaemon, type RunningDaemon } from '../spec/helpers/daemon.js';
+import { reportHeadline } from './lib/headline.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 /** Rounds, alternating between the two switches; each figure is the median round. */
@@ -327,6 +328,12 @@ async function main(): Promise<void> {
   row('echo latency, median', o.echoMedianUs, t?.echoMedianUs, 'µs', false, false);
   row('barrier latency, p99', o.barrierP99Us, t?.barrierP99Us, 'µs', false, false);
   row('flow_mod+barrier, median', o.flowModBarrierMedianUs, t?.flowModBarrierMedianUs, 'µs', false, false);
+  const ovsName = 'Open vSwitch';
+  reportHeadline('conn', [
+    { name: 'echo round trips, one in flight', unit: '/s', ours: o.pingPong, peer: t?.pingPong ?? null, peerName: ovsName, better: 'higher' },
+    { name: `echo round trips, ${PIPELINE} in flight`, unit: '/s', ours: o.pipelined, peer: t?.pipelined ?? null, peerName: ovsName, better: 'higher' },
+    { name: 'barrier latency, median', unit: 'µs', ours: o.barrierMedianUs, peer: t?.barrierMedianUs ?? null, peerName: ovsName, better: 'lower' },
+  ]);
 }
 
 await main();

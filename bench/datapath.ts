@@ -8,7 +8,9 @@
  *    megaflows of N distinct masks, traffic spread evenly over them;
  *  - flow setups: every packet a new 5-tuple through a 10-table pipeline
  *    ending in a select group (so each 5-tuple is its own megaflow);
- *  - memory per megaflow at 200,000 megaflows;
+ *  - memory per megaflow at 200,000 megaflows (installed from one
+ *    translation), and after the flow setups, per megaflow translated on
+ *    its own (what its xlate cache adds);
  * and, beside each hit path, the peer measured in the same run: key
  * extraction plus the key hash alone, the part of the per-packet cost no
  * cache can avoid. Rates are per CPU second (process.cpuUsage, which a
@@ -17,6 +19,8 @@
  * allocation per packet (zero collections: nothing allocated).
  *
  *   node --expose-gc dist/bench/datapath.js   (npm run bench runs it so)
+ *   BENCH_ONLY=emc,megaflow16 node --expose-gc --cpu-prof dist/bench/datapath.js
+ *     (one or some of: memory, emc, megaflow1, megaflow16, megaflow64, setup)
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Datapath } from '../lib/datapath/datapath.js';
@@ -37,6 +41,7 @@ import { Extractor } from '../lib/packet/extract.js';
 import { KEY_WORDS, KW, newKey } from '../lib/packet/flow-key.js';
 import { ODP } from '../lib/xlate/odp.js';
 import type { XlateResult } from '../lib/xlate/context.js';
+import { reportHeadline, type Headline } from './lib/headline.js';
 
 const BATCH = 32;
 /** Slot size: a 64-byte frame and its headroom (a real ring's are 2 KiB; smaller keeps 100,000 frames in 25 MB). */
@@ -132,6 +137,16 @@ const obs = new PerformanceObserver((list) => void (gcs += list.getEntries().len
 obs.observe({ entryTypes: ['gc'] });
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 
+/** Heap and array buffers in use once garbage is collected. */
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gcCollect?.();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
 interface Figures {
   rate: number;
   ns: number;
@@ -216,27 +231,24 @@ function installMegaflows(sw: Switch, n: number, nMasks: number, flowKeys: Uint3
       finalKey: key,
       trace: null,
       error: null,
-      xc: { userspace: [], meters: [], meterIds: [], rules: [], tables: new Int32Array(0), visits: new Int32Array(0), groups: [], buckets: new Int32Array(0), groupIds: [], groupSeen: [], normal: false, learned: [] },
+      xc: { userspace: [], meters: [], meterIds: [], rules: [], tables: [], visits: [], groups: [], buckets: [], groupIds: [], groupSeen: [], normal: false, learned: [] },
     } satisfies XlateResult;
     sw.dp.install(key, res);
   }
 }
+
+/** BENCH_ONLY=emc,megaflow16,... runs those scenarios only (memory, emc, megaflow1, megaflow16, megaflow64, setup), for profiling one. */
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+const only = (name: string): boolean => ONLY === null || ONLY.includes(name);
 
 async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? 1.5);
   if (gcCollect === undefined) console.log('(run with --expose-gc for a clean heap baseline)');
 
   // Memory per megaflow at 200,000, installed directly into a fresh switch, keys made in one reused array.
-  {
+  if (only('memory')) {
     const sw = await makeSwitch(['udp,actions=output:2']);
-    const heap = async (): Promise<number> => {
-      for (let i = 0; i < 3; i++) {
-        gcCollect?.();
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const m = process.memoryUsage();
-      return m.heapUsed + m.arrayBuffers;
-    };
+    const heap = settledHeap;
     const before = await heap();
     const k = newKey();
     const one = batches(1);
@@ -260,7 +272,7 @@ async function main(): Promise<void> {
   }
 
   // EMC hits.
-  {
+  if (only('emc')) {
     const sw = await makeSwitch(['actions=output:2'], [], { emcInsertInvProb: 1 });
     const { bytes, desc } = batches(1000);
     for (let j = 0; j < desc.length * 3; j++) sw.dp.receiveBatch(1, bytes, desc[j % desc.length]!, BATCH);
@@ -269,12 +281,14 @@ async function main(): Promise<void> {
     console.log(`EMC hits (1,000 flows, output:2)`);
     console.log(`  datapath          ${fmt(f)}`);
     console.log(`  peer: extract+hash ${fmt(peer)}`);
+    headlines.push({ name: 'datapath EMC hits, 1,000 flows, in process', unit: 'Mpps/CPU-s', ours: f.rate / 1e6, peer: peer.rate / 1e6, peerName: 'extract+hash alone', better: 'higher' });
     console.log(`  ratio datapath/peer time: ${(f.ns / peer.ns).toFixed(2)}  (EMC hits ${sw.dp.nEmcHits}, megaflow hits ${sw.dp.nMegaflowHits})`);
     sw.dp.detach();
   }
 
   // Megaflow hits with 1, 16, 64 masks.
   for (const nMasks of [1, 16, 64]) {
+    if (!only(`megaflow${nMasks}`)) continue;
     const sw = await makeSwitch(['actions=output:2'], [], { emcInsertInvProb: 0 });
     const nFlows = 4096;
     const { bytes, desc } = batches(nFlows, 1000, (i) => (0x0a000000 + (i * 2654435761)) >>> 0);
@@ -293,17 +307,19 @@ async function main(): Promise<void> {
     const f = await measure(receiver(sw, bytes, desc), seconds);
     console.log(`megaflow hits, ${nMasks} mask${nMasks === 1 ? '' : 's'} (${sw.dp.flows.length} megaflows, EMC off)`);
     console.log(`  datapath          ${fmt(f)}  misses ${sw.dp.nMissed}`);
+    if (nMasks === 16) headlines.push({ name: 'datapath megaflow hits, 16 masks, in process', unit: 'Mpps/CPU-s', ours: f.rate / 1e6, peer: null, peerName: '', better: 'higher' });
     sw.dp.detach();
   }
 
   // Flow setups through a 10-table pipeline.
-  {
+  if (only('setup')) {
     const flows: string[] = [];
     for (let t = 0; t < 9; t++) flows.push(`table=${t},udp,actions=goto_table:${t + 1}`, `table=${t},tcp,actions=drop`, `table=${t},priority=0,actions=drop`);
     flows.push('table=9,udp,actions=group:1');
     const sw = await makeSwitch(flows, ['group_id=1,type=select,bucket=output:2,bucket=output:3,bucket=output:4,bucket=output:5'], { flowLimit: 1_000_000, upcallQueue: 4096 });
     const nFlows = 100_000;
     const { bytes, desc } = batches(nFlows, 1);
+    const h0 = await settledHeap();
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let j = 0; j < desc.length; j++) sw.dp.receiveBatch(1, bytes, desc[j]!, BATCH);
@@ -312,12 +328,20 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(c0);
     const cpuS = (cpu.user + cpu.system) / 1e6;
     console.log(`flow setups, 10 tables + select group, every packet a new 5-tuple`);
+    headlines.push({ name: 'datapath flow setups, 10 tables + select group', unit: '/CPU-s', ours: sw.dp.nUpcalls / cpuS, peer: null, peerName: '', better: 'higher' });
     console.log(`  ${Math.round(sw.dp.nUpcalls / cpuS).toLocaleString('en')} setups/s of CPU (${Math.round(sw.dp.nUpcalls / wall).toLocaleString('en')}/s wall), ${sw.dp.flows.length.toLocaleString('en')} megaflows, lost ${sw.dp.upcalls.lost}`);
+    // What these megaflows hold, each translated on its own (the memory scenario above shares one translation).
+    const perFlow = ((await settledHeap()) - h0) / sw.dp.flows.length;
+    console.log(`  memory: ${perFlow.toFixed(0)} bytes per megaflow so set up (heap + array buffers, with their translations' caches)`);
 
     sw.dp.detach();
   }
 
   obs.disconnect();
+  reportHeadline('datapath', headlines);
 }
+
+/** Headline figures for bench/run-all (lib/headline.ts). */
+const headlines: Headline[] = [];
 
 await main();

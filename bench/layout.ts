@@ -15,6 +15,7 @@ import { Writer } from '../lib/openflow/writer.js';
 import { decodePort, encodePort } from '../lib/openflow/structs.js';
 import { decodePortStats, encodePortStats } from '../lib/openflow/stats.js';
 import type { Port, PortStats } from '../lib/openflow/types.js';
+import { reportHeadline } from './lib/headline.js';
 
 // buffer-layout is CommonJS without type declarations: describe the little we use.
 interface Layout<T> {
@@ -149,3 +150,7 @@ for (const [name, ours, bl] of rows) {
 }
 console.log('(buffer-layout also yields raw blobs for addresses and names, and numbers for 64-bit counters, which the');
 console.log(' decoded form would still have to convert; those conversions are not counted in its figures.)');
+reportHeadline(
+  'layout',
+  rows.map(([name, ours, bl]) => ({ name, unit: 'structs/CPU-s', ours, peer: bl, peerName: 'buffer-layout', better: 'higher' as const })),
+);

@@ -25,6 +25,7 @@ import { SystemNetdev } from '../lib/netdev/system.js';
 import { TapNetdev } from '../lib/netdev/tap.js';
 import { FrameBatch } from '../lib/netdev/ring.js';
 import type { BlastResult } from '../lib/netdev/native.js';
+import { reportHeadline } from './lib/headline.js';
 
 const FRAMES = Number(process.env.NETDEV_BENCH_FRAMES ?? 3_000_000);
 const ns = `ofsbench-${process.pid}`;
@@ -61,7 +62,7 @@ const mpps = (n: number, s: number): string => `${(n / s / 1e6).toFixed(3)} Mpps
 const cpuPerM = (cpuMicros: number, n: number): string => `${((cpuMicros / 1e6 / n) * 1e6).toFixed(2)} s CPU per million`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function receive(mode: 'mmsg' | 'tpacket_v3', ceiling: number): Promise<void> {
+async function receive(mode: 'mmsg' | 'tpacket_v3', ceiling: number): Promise<number> {
   const nd = new SystemNetdev(port, { mode });
   let n = 0;
   let bytes = 0;
@@ -93,6 +94,7 @@ async function receive(mode: 'mmsg' | 'tpacket_v3', ceiling: number): Promise<vo
       `${c.rxSyscalls ? (n / c.rxSyscalls).toFixed(1) : '-'} frames/syscall, ${(n / c.rxBatches).toFixed(1)} frames/batch; ` +
       `generator meanwhile ${mpps(gen.sent, gen.seconds)}`,
   );
+  return rate;
 }
 
 function rxCount(): number {
@@ -102,7 +104,7 @@ function rxCount(): number {
   return j[0]!.stats64.rx.packets;
 }
 
-function send(): void {
+function send(): number {
   const nd = new SystemNetdev(port);
   const batch = FrameBatch.of(Array.from({ length: 256 }, (_, i) => frame64(i)));
   const rx0 = rxCount();
@@ -120,6 +122,7 @@ function send(): void {
       `${(sent / c.txSyscalls).toFixed(1)} frames/syscall, dropped ${c.txDropped}, ` +
       `delivered to the far end ${delivered} (${((delivered / sent) * 100).toFixed(1)}%)`,
   );
+  return delivered / secs;
 }
 
 /**
@@ -226,9 +229,15 @@ async function main(): Promise<void> {
       `peer    generator  ${mpps(alone.sent, alone.seconds)} alone (sendmmsg, 64 frames per call), ` +
         `${cpuPerM(alone.cpuSeconds * 1e6, alone.sent)}`,
     );
-    await receive('mmsg', ceiling);
-    await receive('tpacket_v3', ceiling);
-    send();
+    const mmsg = await receive('mmsg', ceiling);
+    const v3 = await receive('tpacket_v3', ceiling);
+    const tx = send();
+    const gen = { peer: ceiling / 1e6, peerName: 'generator alone', unit: 'Mpps', better: 'higher' as const };
+    reportHeadline('netdev', [
+      { name: 'system port receive, recvmmsg', ours: mmsg / 1e6, ...gen },
+      { name: 'system port receive, TPACKET_V3', ours: v3 / 1e6, ...gen },
+      { name: 'system port send, sendmmsg (delivered)', ours: tx / 1e6, ...gen },
+    ]);
     await tap();
     await latency('mmsg');
     await latency('tpacket_v3');

@@ -17,7 +17,9 @@
  * ovs-ofctl / ofctl (above 1: ofctl is faster). Target: at least 1 on both.
  *
  * Needs root and Open vSwitch for the Open vSwitch part (skipped with a
- * note otherwise). `node dist/bench/ofctl.js [--flows N] [--rounds N]`.
+ * note otherwise). `node dist/bench/ofctl.js [--flows N] [--rounds N]
+ * [--add-rounds N] [--port P] [--no-ofswitchd]`; ofswitchd listens on
+ * 127.0.0.1:P (default: a free port).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { join } from 'node:path';
 import { OvsInstance } from '../spec/helpers/ovs-instance.js';
 import { startDaemon } from '../spec/helpers/daemon.js';
 import { ROOT } from '../spec/helpers/paths.js';
+import { reportHeadline } from './lib/headline.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -35,6 +38,7 @@ function arg(name: string, dflt: number): number {
 const FLOWS = arg('--flows', 100_000);
 const ADD_ROUNDS = arg('--add-rounds', 2);
 const DUMP_ROUNDS = arg('--rounds', 5);
+const LISTEN_PORT = arg('--port', 0);
 
 /** The flow file: distinct, realistic flows. */
 function flowFile(n: number): string {
@@ -155,9 +159,15 @@ async function main(): Promise<void> {
     }
     if (!process.argv.includes('--no-ofswitchd')) {
       try {
-        const d = await startDaemon(['--port', '1=p1:dummy', '--port', '2=p2:dummy', '--port', '3=p3:dummy', '--fail-mode', 'secure', '--controller', 'tcp:127.0.0.1:1']);
+        const d = await startDaemon(['--listen', `ptcp:${LISTEN_PORT}:127.0.0.1`, '--port', '1=p1:dummy', '--port', '2=p2:dummy', '--port', '3=p3:dummy', '--fail-mode', 'secure', '--controller', 'tcp:127.0.0.1:1']);
         try {
           results.push(['ofswitchd', await measure('ofswitchd', `tcp:127.0.0.1:${d.port}`, process.env, dir, file)]);
+        } catch (e) {
+          // What the switch said about it (warnings and errors), for whoever reads the skip below.
+          const said = d.logs.filter((l) => typeof l.level === 'number' && l.level >= 40).slice(-5);
+          for (const l of said) console.log(`  ofswitchd log: ${JSON.stringify(l).slice(0, 400)}`);
+          if (d.proc.exitCode !== null || d.proc.signalCode !== null) console.log(`  ofswitchd exited (${d.proc.exitCode ?? d.proc.signalCode})`);
+          throw e;
         } finally {
           await d.stop();
         }
@@ -170,6 +180,19 @@ async function main(): Promise<void> {
   }
   console.log('');
   for (const [label, f] of results) report(label.padEnd(12), f);
+  reportHeadline(
+    'ofctl',
+    results.flatMap(([label, f]) =>
+      (['add', 'dump'] as const).map((op) => ({
+        name: `${op === 'add' ? 'add-flows' : 'dump-flows'} ${FLOWS.toLocaleString('en-US')} flows (switch: ${label})`,
+        unit: 's',
+        ours: f[op].ofctl! / 1000,
+        peer: f[op]['ovs-ofctl']! / 1000,
+        peerName: 'ovs-ofctl',
+        better: 'lower' as const,
+      })),
+    ),
+  );
 }
 
 await main();

@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Extractor, extractKey } from '../lib/packet/extract.js';
 import { KW, newKey } from '../lib/packet/flow-key.js';
+import { reportHeadline, type Headline } from './lib/headline.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const frames = (
@@ -127,8 +128,13 @@ async function main(): Promise<void> {
     console.log(`${label} (${len} bytes)`);
     console.log(`  Extractor.extract  ${fmt(viaExtractor)}`);
     console.log(`  extractKey         ${fmt(viaFunction)}`);
+    headlines.push({ name: `key extraction, ${label}`, unit: 'Mpps/CPU-s', ours: viaExtractor.rate / 1e6, peer: null, peerName: '', better: 'higher' });
   }
   obs.disconnect();
+  reportHeadline('packet', headlines);
 }
+
+/** Headline figures for bench/run-all (lib/headline.ts). */
+const headlines: Headline[] = [];
 
 await main();

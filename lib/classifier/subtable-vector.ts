@@ -34,6 +34,7 @@
  * describe them (Bloom bits: a superset of the hashes present, exact
  * again after each `resort`).
  */
+import { PositionBits } from './position-bits.js';
 import type { ClsRule } from './rule.js';
 import type { Subtable } from './subtable.js';
 
@@ -47,10 +48,13 @@ export class SubtableVector<R extends ClsRule> {
   pri: Float64Array = new Float64Array(8);
   info: Int32Array;
   readonly stride: number;
+  /** The rows as bitsets over positions (position-bits.ts), rebuilt lazily after the order changes. */
+  readonly bits: PositionBits;
   private readonly nTries: number;
 
   constructor(nTries: number) {
     this.nTries = nTries;
+    this.bits = new PositionBits(nTries);
     this.stride = CHECKS_OFS + 1 + Math.max(2, nTries);
     this.info = new Int32Array(8 * this.stride);
   }
@@ -65,12 +69,14 @@ export class SubtableVector<R extends ClsRule> {
     this.subtables.push(st);
     this.ensureCapacity(i + 1);
     this.fillRow(i);
+    this.bits.stale = true;
     this.reposition(st);
   }
 
   /** Takes `st` out; the arrays are stale until `resort`. */
   detach(st: Subtable<R>): void {
     this.subtables.splice(this.subtables.indexOf(st), 1);
+    this.bits.stale = true;
   }
 
   /**
@@ -85,6 +91,7 @@ export class SubtableVector<R extends ClsRule> {
     let to = 0;
     while (to < v.length && (v[to].maxPriority > st.maxPriority || (v[to].maxPriority === st.maxPriority && v[to].id < st.id))) to++;
     v.splice(to, 0, st);
+    if (to !== from) this.bits.stale = true;
     const S = this.stride;
     const row = this.info.slice(from * S, (from + 1) * S);
     if (to < from) {
@@ -105,6 +112,7 @@ export class SubtableVector<R extends ClsRule> {
    * subtables are recomputed, the others are copied.
    */
   resort(touched: ReadonlySet<Subtable<R>>): void {
+    this.bits.stale = true;
     const S = this.stride;
     const old = this.info.slice();
     this.subtables.sort((a, b) => (a.maxPriority !== b.maxPriority ? b.maxPriority - a.maxPriority : a.id - b.id));
@@ -125,6 +133,7 @@ export class SubtableVector<R extends ClsRule> {
   addStage0Hash(st: Subtable<R>, h: number): void {
     const b = h >>> 25;
     this.info[st.pos * this.stride + BLOOM_OFS + (b >>> 5)] |= 1 << (b & 31);
+    this.bits.addBloomBit(st.pos, b);
   }
 
   private ensureCapacity(n: number): void {

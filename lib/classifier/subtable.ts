@@ -294,7 +294,11 @@ export class Subtable<R extends ClsRule> {
 
   /** The bucket (its head entry) whose match is `value` under this mask, if any. */
   bucket(value: Uint32Array): Entry<R> | null {
-    const hf = this.hashOf(value);
+    return this.bucketOfHash(value, this.hashOf(value));
+  }
+
+  /** `bucket`, with `hf` = hashOf(value) already computed. */
+  bucketOfHash(value: Uint32Array, hf: number): Entry<R> | null {
     for (let i = hf & this.capMask; ; i = (i + 1) & this.capMask) {
       const head = this.heads[i];
       if (head === null) return null;

@@ -7,11 +7,13 @@
  *     "ctl": "/run/ofswitch/ofswitchd.ctl",
  *     "probeInterval": 5, "maxBackoff": 8,
  *     "packetInRate": 0, "packetInBurst": 0, "packetInQueue": 100,
+ *     "flowLimit": 200000, "maxIdle": 10000, "emcInsertInvProb": 100,
  *     "ssl": { "privateKey": "sw-key.pem", "certificate": "sw-cert.pem", "caCertificate": "ca.pem" },
  *     "bridges": [
  *       { "name": "br0", "dpid": "0000000000000001", "failMode": "secure",
  *         "controllers": ["tcp:192.0.2.1:6653"], "listen": ["ptcp:6634:127.0.0.1"],
- *         "ports": ["1=p1:dummy", { "number": 2, "iface": "p2", "type": "dummy" }] }
+ *         "ports": ["1=p1:dummy", { "number": 2, "iface": "p2", "type": "dummy" },
+ *                   { "number": 3, "iface": "vx0", "type": "vxlan", "options": { "remote_ip": "192.0.2.2", "key": "flow" } }] }
  *     ]
  *   }
  *
@@ -23,7 +25,9 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { LogLevel } from './log.js';
+import { MAX_EMC_INSERT_INV_PROB, MAX_FLOW_LIMIT, MAX_MAX_IDLE_MS, MIN_MAX_IDLE_MS } from './daemon-datapath-values.js';
 import {
+  checkPortOptions,
   parseBridgeName,
   parseController,
   parseCount,
@@ -33,7 +37,6 @@ import {
   parseListen,
   parseLogLevel,
   parsePortNumber,
-  parsePortSpec,
   parseSeconds,
   PORT_TYPES,
   ValueError,
@@ -41,6 +44,7 @@ import {
   type PortSpec,
   type PortType,
 } from './daemon-values.js';
+import { parsePortText } from './daemon-port-text.js';
 
 export class ConfigError extends Error {}
 
@@ -67,6 +71,10 @@ export interface FileConfig {
   packetInRate?: number;
   packetInBurst?: number;
   packetInQueue?: number;
+  flowLimit?: number;
+  /** Milliseconds. */
+  maxIdle?: number;
+  emcInsertInvProb?: number;
   ssl?: SslPaths;
   bridges?: FileBridge[];
 }
@@ -123,7 +131,7 @@ class Checker {
   }
 }
 
-const TOP_KEYS = ['logLevel', 'ctl', 'probeInterval', 'maxBackoff', 'packetInRate', 'packetInBurst', 'packetInQueue', 'ssl', 'bridges'] as const;
+const TOP_KEYS = ['logLevel', 'ctl', 'probeInterval', 'maxBackoff', 'packetInRate', 'packetInBurst', 'packetInQueue', 'flowLimit', 'maxIdle', 'emcInsertInvProb', 'ssl', 'bridges'] as const;
 const BRIDGE_KEYS = ['name', 'dpid', 'controllers', 'listen', 'ports', 'failMode'] as const;
 
 export function parseConfigFile(text: string, file: string): FileConfig {
@@ -143,6 +151,9 @@ export function parseConfigFile(text: string, file: string): FileConfig {
   if (top.packetInRate !== undefined) out.packetInRate = c.num(top.packetInRate, 'packetInRate', (x) => parseCount(x, 0, 10_000_000));
   if (top.packetInBurst !== undefined) out.packetInBurst = c.num(top.packetInBurst, 'packetInBurst', (x) => parseCount(x, 0, 10_000_000));
   if (top.packetInQueue !== undefined) out.packetInQueue = c.num(top.packetInQueue, 'packetInQueue', (x) => parseCount(x, 1, 1_000_000));
+  if (top.flowLimit !== undefined) out.flowLimit = c.num(top.flowLimit, 'flowLimit', (x) => parseCount(x, 0, MAX_FLOW_LIMIT));
+  if (top.maxIdle !== undefined) out.maxIdle = c.num(top.maxIdle, 'maxIdle', (x) => parseCount(x, MIN_MAX_IDLE_MS, MAX_MAX_IDLE_MS));
+  if (top.emcInsertInvProb !== undefined) out.emcInsertInvProb = c.num(top.emcInsertInvProb, 'emcInsertInvProb', (x) => parseCount(x, 0, MAX_EMC_INSERT_INV_PROB));
   if (top.ssl !== undefined) {
     const s = c.obj(top.ssl, 'ssl', ['privateKey', 'certificate', 'caCertificate']);
     for (const k of ['privateKey', 'certificate', 'caCertificate'] as const) if (s[k] === undefined) c.fail(`ssl.${k}`, 'missing');
@@ -190,8 +201,9 @@ function parseBridge(c: Checker, v: unknown, at: string): FileBridge {
 }
 
 function parsePort(c: Checker, v: unknown, at: string): PortSpec {
-  if (typeof v === 'string') return c.value(at, () => parsePortSpec(v));
-  const o = c.obj(v, at, ['number', 'iface', 'type']);
+  // "LOCAL=br0:internal" too (daemon-port-text.ts).
+  if (typeof v === 'string') return c.value(at, () => parsePortText(v));
+  const o = c.obj(v, at, ['number', 'iface', 'type', 'options']);
   if (o.number === undefined) c.fail(`${at}.number`, 'missing');
   if (o.iface === undefined) c.fail(`${at}.iface`, 'missing');
   const number = c.num(o.number, `${at}.number`, (x) => parsePortNumber(String(x)));
@@ -202,5 +214,17 @@ function parsePort(c: Checker, v: unknown, at: string): PortSpec {
     if (!(PORT_TYPES as readonly string[]).includes(t)) c.fail(`${at}.type`, `expected one of ${PORT_TYPES.join(', ')}, got ${JSON.stringify(t)}`);
     type = t as PortType;
   }
-  return { number, iface, type };
+  const spec: PortSpec = { number, iface, type };
+  if (o.options !== undefined) {
+    // { "remote_ip": "192.0.2.2", "dst_port": 4789 }: numbers are taken as their text.
+    const raw = o.options;
+    const opts = c.obj(raw, `${at}.options`, typeof raw === 'object' && raw !== null ? Object.keys(raw) : []);
+    spec.options = {};
+    for (const [k, x] of Object.entries(opts)) {
+      if (typeof x !== 'string' && typeof x !== 'number') c.fail(`${at}.options.${k}`, `expected a string, got ${JSON.stringify(x)}`);
+      spec.options[k] = String(x);
+    }
+  }
+  c.value(at, () => checkPortOptions(spec));
+  return spec;
 }

@@ -15,7 +15,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseConfigFile, ConfigError, type FileConfig, type SslPaths } from './daemon-config-file.js';
 import {
   defaultDpid,
@@ -26,14 +26,23 @@ import {
   parseFailMode,
   parseListen,
   parseLogLevel,
-  parsePortSpec,
   parseSeconds,
   splitList,
   ValueError,
   type FailMode,
   type PortSpec,
 } from './daemon-values.js';
+import {
+  DEFAULT_EMC_INSERT_INV_PROB,
+  DEFAULT_FLOW_LIMIT,
+  DEFAULT_MAX_IDLE_MS,
+  MAX_EMC_INSERT_INV_PROB,
+  MAX_FLOW_LIMIT,
+  MAX_MAX_IDLE_MS,
+  MIN_MAX_IDLE_MS,
+} from './daemon-datapath-values.js';
 import type { LogLevel } from './log.js';
+import { LOCAL_PORT, parsePortText } from './daemon-port-text.js';
 
 export { ConfigError };
 
@@ -44,6 +53,12 @@ export interface BridgeConfig {
   listen: string[];
   ports: PortSpec[];
   failMode: FailMode;
+  /**
+   * Where the ports came from. Run-time port changes are written back to
+   * the config file only when they came from it (or from nowhere): ports
+   * from --port or OF_PORTS would override the file at the next start.
+   */
+  portsFrom: 'flags' | 'file';
 }
 
 export interface DaemonConfig {
@@ -56,7 +71,13 @@ export interface DaemonConfig {
   packetInRate: number;
   packetInBurst: number;
   packetInQueue: number;
+  /** The datapath (lib/datapath): megaflow limit, megaflow idle expiry (ms), exact-match cache insertion 1/N (0: off). */
+  flowLimit: number;
+  maxIdleMs: number;
+  emcInsertInvProb: number;
   ssl: SslPaths | undefined;
+  /** The config file (absolute), when there is one: run-time changes go back to it, and its changes come in. */
+  configFile?: string;
 }
 
 export type ParseResult = { kind: 'run'; config: DaemonConfig } | { kind: 'exit'; code: number; stdout: string; stderr: string };
@@ -64,6 +85,8 @@ export type ParseResult = { kind: 'run'; config: DaemonConfig } | { kind: 'exit'
 export const DEFAULT_BRIDGE = 'br0';
 export const DEFAULT_LISTEN = 'ptcp:6634:127.0.0.1';
 export const DEFAULT_CONTROLLER = 'tcp:127.0.0.1:6653';
+/** `--controller none`: no controller at all (fail mode standalone then forwards NORMAL at once). */
+export const NO_CONTROLLER = 'none';
 
 /** Where the control socket goes by default: $OFSWITCH_RUNDIR, else /var/run/ofswitch for root, else $XDG_RUNTIME_DIR or /tmp. */
 export function defaultRunDir(env: NodeJS.ProcessEnv, isRoot: boolean): string {
@@ -85,9 +108,9 @@ const SPECS: Spec[] = [
   { flag: '--config <file>', key: 'config', env: 'OF_CONFIG', help: 'JSON config file (every flag has a key; several bridges allowed)' },
   { flag: '--bridge <name>', key: 'bridge', env: 'OF_BRIDGE', help: `bridge name (default ${DEFAULT_BRIDGE})` },
   { flag: '--dpid <hex>', key: 'dpid', env: 'OF_DPID', help: "datapath id, up to 16 hex digits (default: from the bridge's MAC, which is derived from its name)" },
-  { flag: '--controller <target>', key: 'controller', env: 'OF_CONTROLLER', help: `controller to connect to: tcp:HOST[:PORT] or ssl:HOST[:PORT] (repeatable; default ${DEFAULT_CONTROLLER})`, repeat: true },
+  { flag: '--controller <target>', key: 'controller', env: 'OF_CONTROLLER', help: `controller to connect to: tcp:HOST[:PORT] or ssl:HOST[:PORT] (repeatable; default ${DEFAULT_CONTROLLER}), or "none" for no controller: with fail mode standalone the bridge then forwards as a learning switch at once`, repeat: true },
   { flag: '--listen <target>', key: 'listen', env: 'OF_LISTEN', help: `where to accept OpenFlow clients such as ovs-ofctl: ptcp:PORT[:IP], pssl:PORT[:IP] or punix:PATH (repeatable; default ${DEFAULT_LISTEN})`, repeat: true },
-  { flag: '--port <N=IFACE[:TYPE]>', key: 'port', env: 'OF_PORTS', help: 'a port: OpenFlow number N, interface IFACE, TYPE system (default), tap, internal, patch, vxlan or dummy (repeatable)', repeat: true },
+  { flag: '--port <N=IFACE[:TYPE[:OPTS]]>', key: 'port', env: 'OF_PORTS', help: 'a port: OpenFlow number N, interface IFACE, TYPE system (default), tap, internal, patch, vxlan or dummy, OPTS KEY=VALUE options separated by "+" (patch: peer=IFACE; vxlan: remote_ip=IP, local_ip=IP, dst_port=4789, key=flow|VNI) (repeatable); LOCAL=BRIDGE:internal makes the bridge\'s own port a TAP device named after it (default: in memory)', repeat: true },
   { flag: '--fail-mode <mode>', key: 'failMode', env: 'OF_FAIL_MODE', help: 'secure (keep the flow tables without a controller) or standalone (forward as a learning switch after 3 probe intervals without one; the default)' },
   { flag: '--ctl <path>', key: 'ctl', env: 'OF_CTL', help: 'control socket for ovs-appctl -t PATH (default RUNDIR/ofswitchd.ctl)' },
   { flag: '--log-level <level>', key: 'logLevel', env: 'OF_LOG_LEVEL', help: 'trace, debug, info (default), warn, error, fatal or silent' },
@@ -96,6 +119,9 @@ const SPECS: Spec[] = [
   { flag: '--packet-in-rate <pps>', key: 'packetInRate', env: 'OF_PACKET_IN_RATE', help: 'packet-ins per second per connection (default 0: unlimited)' },
   { flag: '--packet-in-burst <n>', key: 'packetInBurst', env: 'OF_PACKET_IN_BURST', help: 'packet-in burst with a rate limit (default rate/4)' },
   { flag: '--packet-in-queue <n>', key: 'packetInQueue', env: 'OF_PACKET_IN_QUEUE', help: 'packet-ins waiting to be sent per connection before new ones are dropped (default 100)' },
+  { flag: '--flow-limit <n>', key: 'flowLimit', env: 'OF_FLOW_LIMIT', help: 'most megaflows in the datapath at once; a miss beyond it is forwarded but not cached (default 200000, as Open vSwitch\'s other_config:flow-limit)' },
+  { flag: '--max-idle <ms>', key: 'maxIdle', env: 'OF_MAX_IDLE', help: 'milliseconds a megaflow may go unused before it is removed (default 10000, as other_config:max-idle)' },
+  { flag: '--emc-insert-inv-prob <n>', key: 'emcInsertInvProb', env: 'OF_EMC_INSERT_INV_PROB', help: 'a megaflow hit enters the exact-match cache with probability 1/N (default 100, as other_config:emc-insert-inv-prob; 0 disables the cache)' },
   { flag: '--private-key <file>', key: 'privateKey', env: 'OF_PRIVATE_KEY', help: "the switch's TLS private key (PEM), for ssl: and pssl:" },
   { flag: '--certificate <file>', key: 'certificate', env: 'OF_CERTIFICATE', help: "the switch's TLS certificate (PEM)" },
   { flag: '--ca-cert <file>', key: 'caCert', env: 'OF_CA_CERT', help: 'CA certificate (PEM) that peers must be signed by' },
@@ -112,11 +138,22 @@ Examples:
   # The same with environment variables (as test rigs pass them):
   OF_DPID=0000000000000001 OF_CONTROLLER=tcp:127.0.0.1:6653 OF_PORTS=1=p1:dummy,2=p2:dummy ofswitchd
 
+  # A VXLAN tunnel to 192.0.2.2 whose VNI is the packet's tunnel_id (options joined by "+"):
+  ofswitchd --port 1=eth1 --port 2=vx0:vxlan:remote_ip=192.0.2.2+key=flow
+
   # TLS both ways (the controller's certificate must be signed by ca.pem):
   ofswitchd --controller ssl:192.0.2.10:6653 --private-key sw-key.pem --certificate sw-cert.pem --ca-cert ca.pem
 
   # Several bridges, or everything in one place:
   ofswitchd --config /etc/ofswitch/ofswitchd.json
+
+  # No controller: a standalone learning switch at once; LOCAL as a TAP device br0:
+  ofswitchd --controller none --port 1=eth1 --port 2=eth2 --port LOCAL=br0:internal
+
+  # Add and remove ports while it runs (written back to --config FILE, if any;
+  # edits to FILE are applied too: ports live, other keys at the next start):
+  ovs-appctl -t /var/run/ofswitch/ofswitchd.ctl port/add br0 3=eth3
+  ovs-appctl -t /var/run/ofswitch/ofswitchd.ctl port/del br0 eth3
 
   # Ask the running daemon its version, or to exit (ovs-appctl speaks to it):
   ovs-appctl -t /var/run/ofswitch/ofswitchd.ctl version
@@ -234,10 +271,11 @@ function resolveConfig(raw: Raw, env: NodeJS.ProcessEnv, readFile: (p: string) =
     const b: BridgeConfig = {
       name: bname,
       dpid: dpid ? check(dpid.where, () => parseDpid(dpid.value)) : (fb.dpid ?? defaultDpid(bname)),
-      controllers: controllers ? controllers.value.map((c) => check(controllers.where, () => parseController(c))) : (fb.controllers ?? (file.bridges ? [] : [DEFAULT_CONTROLLER])),
+      controllers: controllers ? parseControllers(controllers.value, controllers.where) : (fb.controllers ?? (file.bridges ? [] : [DEFAULT_CONTROLLER])),
       listen: listen ? listen.value.map((l) => check(listen.where, () => parseListen(l))) : (fb.listen ?? (file.bridges ? [] : [DEFAULT_LISTEN])),
-      ports: ports ? ports.value.map((p) => check(ports.where, () => parsePortSpec(p))) : (fb.ports ?? []),
+      ports: ports ? ports.value.map((p) => check(ports.where, () => parsePortText(p))) : (fb.ports ?? []),
       failMode: failMode ? check(failMode.where, () => parseFailMode(failMode.value)) : (fb.failMode ?? 'standalone'),
+      portsFrom: ports ? 'flags' : 'file',
     };
     checkPorts(b, ports?.where ?? `bridge ${bname}`);
     return b;
@@ -266,7 +304,11 @@ function resolveConfig(raw: Raw, env: NodeJS.ProcessEnv, readFile: (p: string) =
     packetInRate: num('packetInRate', file.packetInRate, 0, (s) => parseCount(s, 0, 10_000_000)),
     packetInBurst: num('packetInBurst', file.packetInBurst, 0, (s) => parseCount(s, 0, 10_000_000)),
     packetInQueue: num('packetInQueue', file.packetInQueue, 100, (s) => parseCount(s, 1, 1_000_000)),
+    flowLimit: num('flowLimit', file.flowLimit, DEFAULT_FLOW_LIMIT, (s) => parseCount(s, 0, MAX_FLOW_LIMIT)),
+    maxIdleMs: num('maxIdle', file.maxIdle, DEFAULT_MAX_IDLE_MS, (s) => parseCount(s, MIN_MAX_IDLE_MS, MAX_MAX_IDLE_MS)),
+    emcInsertInvProb: num('emcInsertInvProb', file.emcInsertInvProb, DEFAULT_EMC_INSERT_INV_PROB, (s) => parseCount(s, 0, MAX_EMC_INSERT_INV_PROB)),
     ssl,
+    configFile: cfg ? resolve(cfg.value) : undefined,
   };
   const needsSsl = bridges.flatMap((b) => [...b.controllers, ...b.listen]).find((t) => t.startsWith('ssl:') || t.startsWith('pssl:'));
   if (needsSsl && !config.ssl) {
@@ -275,10 +317,26 @@ function resolveConfig(raw: Raw, env: NodeJS.ProcessEnv, readFile: (p: string) =
   return config;
 }
 
+/** Controller targets; "none" alone means none at all. */
+function parseControllers(list: string[], where: string): string[] {
+  if (list.includes(NO_CONTROLLER)) {
+    if (list.length > 1) throw new ConfigError(`${where}: "${NO_CONTROLLER}" means no controller, so it cannot be given with others`);
+    return [];
+  }
+  return list.map((c) => check(where, () => parseController(c)));
+}
+
 function checkPorts(b: BridgeConfig, where: string): void {
   const numbers = new Set<number>();
   const names = new Set<string>([b.name]);
   for (const p of b.ports) {
+    if (p.number === LOCAL_PORT) {
+      // The bridge's own port: Open vSwitch names its internal device after the bridge.
+      if (p.iface !== b.name) throw new ConfigError(`${where}: LOCAL is bridge ${b.name}'s own port, so its interface is ${JSON.stringify(b.name)}, not ${JSON.stringify(p.iface)}`);
+      if (numbers.has(p.number)) throw new ConfigError(`${where}: LOCAL is given twice`);
+      numbers.add(p.number);
+      continue;
+    }
     if (numbers.has(p.number)) throw new ConfigError(`${where}: port number ${p.number} is used twice`);
     if (names.has(p.iface)) throw new ConfigError(`${where}: interface ${JSON.stringify(p.iface)} is used twice (or is the bridge's own name)`);
     numbers.add(p.number);

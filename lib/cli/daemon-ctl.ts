@@ -7,9 +7,10 @@
  * laid end to end with no delimiter, as Open vSwitch's jsonrpc writes them,
  * so the reader finds each value's end by counting brackets outside strings.
  *
- * Only commands that do something real exist so far: `version`, `exit`
- * (replies, then shuts the daemon down as SIGTERM does) and `list-commands`.
- * The full command set (ofproto/trace, dpctl/..., vlog/set) is a later step.
+ * This module serves `list-commands`; the daemon registers the rest
+ * (`version`, `exit`, `port/add`, `port/del`, the datapath's commands), each
+ * with its usage and, optionally, its argument counts, which are checked
+ * here with ovs-appctl's wording.
  */
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 import { lstatSync, unlinkSync } from 'node:fs';
@@ -20,6 +21,9 @@ export type CtlHandler = (args: string[]) => string | Promise<string>;
 export interface CtlCommand {
   usage: string;
   run: CtlHandler;
+  /** Argument counts checked before `run`, with ovs-appctl's wording. */
+  minArgs?: number;
+  maxArgs?: number;
 }
 
 /** The largest request we buffer before giving up on a client. */
@@ -37,8 +41,8 @@ export class ControlServer {
     });
   }
 
-  register(name: string, usage: string, run: CtlHandler): void {
-    this.commands.set(name, { usage, run });
+  register(name: string, usage: string, run: CtlHandler, arity: { min?: number; max?: number } = {}): void {
+    this.commands.set(name, { usage, run, minArgs: arity.min, maxArgs: arity.max });
   }
 
   /** Listens at `path`; refuses if a live daemon already answers there, removes a stale socket. */
@@ -107,6 +111,8 @@ export class ControlServer {
     const reply = (result: string | null, error: string | null) => {
       if (!s.destroyed) s.write(JSON.stringify({ id, result, error }));
     };
+    // ovs-appctl prints an error as it comes, then its own line: end ours with a newline.
+    const fail = (error: string) => reply(null, error.endsWith('\n') ? error : `${error}\n`);
     if (typeof req.method !== 'string') {
       reply(null, 'request without a method');
       return;
@@ -117,10 +123,19 @@ export class ControlServer {
       return;
     }
     const args = Array.isArray(req.params) ? req.params.map(String) : [];
+    // As Open vSwitch's unixctl words it (lib/unixctl.c), so scripts see the same text.
+    if (cmd.minArgs !== undefined && args.length < cmd.minArgs) {
+      fail(`"${req.method}" command requires at least ${cmd.minArgs} arguments`);
+      return;
+    }
+    if (cmd.maxArgs !== undefined && args.length > cmd.maxArgs) {
+      fail(`"${req.method}" command takes at most ${cmd.maxArgs} arguments`);
+      return;
+    }
     try {
       reply(await cmd.run(args), null);
     } catch (e) {
-      reply(null, e instanceof Error ? e.message : String(e));
+      fail(e instanceof Error ? e.message : String(e));
     }
   }
 }

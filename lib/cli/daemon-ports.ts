@@ -1,26 +1,44 @@
 /**
- * Creating the device behind each configured port. The syntax knows every
- * port type Open vSwitch users expect (system, tap, internal, patch, vxlan,
- * dummy); only the types that exist are created, and any other is refused
- * by name — the daemon never pretends a port is attached.
+ * Creating the device behind each configured port: system, tap, internal,
+ * patch, vxlan and dummy, with the options the spec carries (checked by
+ * daemon-values.ts `checkPortOptions`). The daemon never pretends a port is
+ * attached: a device that cannot be made is refused with the port and why.
+ *
+ * Patch ends find their peers, and vxlan ports share listening sockets,
+ * through process-wide registries (lib/netdev/patch.ts, vxlan.ts), so the
+ * bridges of one daemon see each other's ports. A vxlan port binds its
+ * sockets asynchronously: `portReady` says when it can carry frames, or why
+ * it cannot.
  */
+import type { Logger } from 'pino';
 import { DummyNetdev } from '../netdev/dummy.js';
 import type { LinkMonitor } from '../netdev/link-monitor.js';
 import type { Netdev } from '../netdev/netdev.js';
+import { PatchNetdev, processPatches, type PatchRegistry } from '../netdev/patch.js';
 import { SystemNetdev } from '../netdev/system.js';
 import { TapNetdev } from '../netdev/tap.js';
-import { AVAILABLE_PORT_TYPES, type PortSpec } from './daemon-values.js';
+import { KEY_FLOW, processVxlan, VxlanNetdev, type VxlanEndpoints } from '../netdev/vxlan.js';
+import { checkPortOptions, parseVni, ValueError, VXLAN_PORT, type PortSpec } from './daemon-values.js';
 
 export class PortTypeError extends Error {}
 
-/** What ports of one daemon share: one rtnetlink listener for all native ports. */
+/** What ports of one daemon share. */
 export interface PortContext {
+  /** One rtnetlink listener for all native ports. */
   linkMonitor?: LinkMonitor;
+  /** Where patch ends meet (default: the process's). */
+  patches?: PatchRegistry;
+  /** The vxlan listening sockets (default: the process's). */
+  vxlan?: VxlanEndpoints;
+  log?: Logger;
 }
 
 export function createNetdev(spec: PortSpec, ctx: PortContext = {}): Netdev {
   const where = `port ${spec.number}=${spec.iface}:${spec.type}`;
   try {
+    // A spec built in code (port/add, tests) gets the same checks as a parsed one.
+    checkPortOptions(spec);
+    const opt = spec.options ?? {};
     switch (spec.type) {
       case 'dummy':
         return new DummyNetdev(spec.iface);
@@ -31,10 +49,18 @@ export function createNetdev(spec: PortSpec, ctx: PortContext = {}): Netdev {
       case 'internal':
         return new TapNetdev(spec.iface, { linkMonitor: ctx.linkMonitor, type: 'internal' });
       case 'patch':
+        return new PatchNetdev(spec.iface, opt.peer!, ctx.patches ?? processPatches);
       case 'vxlan':
-        throw new PortTypeError(
-          `${where}: port type "${spec.type}" is not available yet ` +
-            `(available: ${AVAILABLE_PORT_TYPES.join(', ')})`,
+        return new VxlanNetdev(
+          spec.iface,
+          {
+            remoteIp: opt.remote_ip!,
+            localIp: opt.local_ip,
+            dstPort: opt.dst_port === undefined ? VXLAN_PORT : Number(opt.dst_port),
+            key: opt.key === undefined ? 0 : opt.key === 'flow' ? KEY_FLOW : parseVni(opt.key),
+            log: ctx.log,
+          },
+          ctx.vxlan ?? processVxlan,
         );
       default: {
         const never: never = spec.type;
@@ -43,6 +69,8 @@ export function createNetdev(spec: PortSpec, ctx: PortContext = {}): Netdev {
     }
   } catch (e) {
     if (e instanceof PortTypeError) throw e;
+    // checkPortOptions already names the port.
+    if (e instanceof ValueError) throw new PortTypeError(e.message);
     const err = e as NodeJS.ErrnoException;
     const why =
       err.code === 'ENODEV'
@@ -51,5 +79,20 @@ export function createNetdev(spec: PortSpec, ctx: PortContext = {}): Netdev {
           ? `${err.message} (system, tap and internal ports need root or CAP_NET_RAW/CAP_NET_ADMIN)`
           : err.message;
     throw new PortTypeError(`${where}: ${why}`);
+  }
+}
+
+/**
+ * Resolves once `netdev` can carry frames (at once for every type but
+ * vxlan, whose sockets bind asynchronously); rejects with a PortTypeError
+ * naming the port if it never can.
+ */
+export async function portReady(spec: PortSpec, netdev: Netdev): Promise<void> {
+  const ready = (netdev as Partial<{ ready: Promise<void> }>).ready;
+  if (ready === undefined) return;
+  try {
+    await ready;
+  } catch (e) {
+    throw new PortTypeError(`port ${spec.number}=${spec.iface}:${spec.type}: ${(e as Error).message}`);
   }
 }

@@ -30,3 +30,43 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   return pino(base, pino.destination({ dest: 2, sync: true }));
 }
+
+/**
+ * Named loggers — "modules", as Open vSwitch's vlog calls them — whose
+ * levels `vlog/set MODULE:LEVEL` changes one at a time. A module may have
+ * several loggers (one per bridge, with the bridge bound in); pino children
+ * do not follow a parent's later level changes, so the registry sets each.
+ */
+export class LogModules {
+  private readonly modules = new Map<string, Logger[]>();
+
+  constructor(readonly root: Logger, rootName = 'ofswitchd') {
+    this.modules.set(rootName, [root]);
+  }
+
+  /** A logger for `module`, with `bindings` on every line; it starts at the module's current level. */
+  get(module: string, bindings: Record<string, unknown> = {}): Logger {
+    const list = this.modules.get(module) ?? [];
+    const child = this.root.child({ module, ...bindings });
+    child.level = list[0]?.level ?? this.root.level;
+    list.push(child);
+    this.modules.set(module, list);
+    return child;
+  }
+
+  names(): string[] {
+    return [...this.modules.keys()].sort();
+  }
+
+  level(module: string): string {
+    return this.modules.get(module)?.[0]?.level ?? this.root.level;
+  }
+
+  /** Sets `module`'s level, or every module's for "any"; false if there is no such module. */
+  setLevel(module: string, level: LogLevel): boolean {
+    const targets = module === 'any' ? [...this.modules.values()] : [this.modules.get(module)];
+    if (targets[0] === undefined) return false;
+    for (const list of targets) for (const l of list ?? []) l.level = level;
+    return true;
+  }
+}

@@ -11,6 +11,9 @@
  * checks them), and keeps whatever the switch sends. The rest of ofctl
  * loads meanwhile and then adopts the connection (Vconn.adopt), version
  * negotiation, reply printing and all, as if it had done this itself.
+ * Unless standard output is a terminal, bin/ofctl first gives the
+ * connection to ofctl/lean-dump.ts, which usually prints the whole dump
+ * itself, and adopts it only from the first message that path leaves.
  *
  * This module imports nothing but Node built-ins and the SWITCH resolver,
  * so it is ready as soon as node is. For any other command line it does

@@ -21,14 +21,19 @@
  * Start-up is kept short because ofctl is run by scripts in loops: this
  * module loads only what every command needs, each command's module is
  * loaded when it runs (ofctl/commands.ts), and bin/ofctl lets
- * `dump-flows SWITCH` ask the switch before any of that (ofctl-early.ts).
+ * `dump-flows SWITCH` ask the switch before any of that (ofctl-early.ts)
+ * and, unless standard output is a terminal, print the replies without
+ * loading this module at all (ofctl/lean-dump.ts), handing over to it
+ * only for what that lean path does not know.
  *
  * Module map (lib/cli/ofctl/): commands.ts (the table, --help),
  * session.ts (options, connection, name lookups and their xids),
  * requests.ts (dumps and changes, as ovs-ofctl reports them), bundle.ts
  * (--bundle), flow-commands.ts, flow-diff.ts, flow-file.ts,
  * group-meter-commands.ts, switch-commands.ts, monitor-print.ts,
- * fast-flow-stats.ts + ascii-out.ts (dump-flows at volume), table-names.ts,
+ * fast-flow-stats.ts + flow-reply-core.ts + ascii-out.ts (dump-flows at
+ * volume), lean-dump.ts + lean-text.ts (dump-flows before ofctl is
+ * loaded), table-names.ts,
  * switch-target.ts (SWITCH arguments), output.ts, progress.ts, prefetch.ts,
  * replies.ts.
  */

@@ -28,6 +28,7 @@ import {
   OFPET,
   OFPMPF_REQ,
   OFPRRFC,
+  OFPSCFC,
   OFPT,
   OfpError,
   type OfpMessage,
@@ -101,7 +102,7 @@ function handleMessage(conn: OfConn, host: DispatchHost, msg: OfpMessage, raw: B
       conn.send({ type: OFPT.GET_CONFIG_REPLY, xid, flags: host.fragFlags, miss_send_len: conn.missSendLen });
       return;
     case OFPT.SET_CONFIG:
-      setConfig(conn, host, msg.flags, msg.miss_send_len);
+      setConfig(conn, host, msg.flags, msg.miss_send_len, raw);
       return;
     case OFPT.BARRIER_REQUEST:
       // Everything before it has been handled and its replies queued.
@@ -160,7 +161,14 @@ function handleMessage(conn: OfConn, host: DispatchHost, msg: OfpMessage, raw: B
   }
 }
 
-function setConfig(conn: OfConn, host: DispatchHost, flags: number, missSendLen: number): void {
+function setConfig(conn: OfConn, host: DispatchHost, flags: number, missSendLen: number, raw: Buffer): void {
+  // Bits outside OFPC_FRAG_MASK name no flag (OpenFlow 1.3.5 §7.3.2): the
+  // whole request is refused with OFPSCFC_BAD_FLAGS and changes nothing, as
+  // in Open vSwitch (replayed in fixtures/sessions/27-echo-config.json).
+  if ((flags & ~OFPC_FRAG.MASK) !== 0) {
+    conn.sendError(new OfpError(OFPET.SWITCH_CONFIG_FAILED, OFPSCFC.BAD_FLAGS, `flags 0x${flags.toString(16)}`), raw);
+    return;
+  }
   // Open vSwitch: a primary slave may not change switch-wide fragment
   // handling, but everyone sets their own miss_send_len.
   if (!(conn.type === 'primary' && conn.role === OFPCR_ROLE.SLAVE)) {

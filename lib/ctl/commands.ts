@@ -10,7 +10,7 @@
  *   upcall/show                          flow limit, upcalls, revalidation
  *   coverage/show                        event counters and rates
  *   fdb/show BRIDGE, fdb/flush [BRIDGE]  NORMAL's MAC table
- *   vlog/set [SPEC], vlog/list           log level
+ *   vlog/set [SPEC], vlog/list           log levels, per module
  *
  * DP is a bridge name, optionally as `ofswitch@NAME`; without one a
  * command covers every bridge.
@@ -33,6 +33,30 @@ export interface LevelLogger {
   level: string;
 }
 
+/** Named loggers with their own levels (lib/cli/log.ts `LogModules`). */
+export interface VlogModules {
+  names(): string[];
+  level(module: string): string;
+  setLevel(module: string, level: string): boolean;
+}
+
+function isVlogModules(x: LevelLogger | VlogModules): x is VlogModules {
+  return typeof (x as Partial<VlogModules>).setLevel === 'function';
+}
+
+const noModules: VlogModules = { names: () => [], level: () => 'silent', setLevel: () => false };
+
+/** One logger, shown as module "ofswitchd". */
+function singleModule(l: LevelLogger): VlogModules {
+  return {
+    names: () => ['ofswitchd'],
+    level: () => l.level,
+    setLevel: (_m, level) => ((l.level = level), true),
+  };
+}
+
+const VLOG_DESTINATIONS = new Set(['console', 'syslog', 'file']);
+
 const VLOG_LEVELS: ReadonlyMap<string, string> = new Map([
   ['off', 'silent'],
   ['emer', 'fatal'],
@@ -42,7 +66,7 @@ const VLOG_LEVELS: ReadonlyMap<string, string> = new Map([
   ['dbg', 'debug'],
 ]);
 
-export function registerDatapathCommands(ctl: CommandRegistry, datapaths: () => readonly NamedDatapath[], logger?: LevelLogger): void {
+export function registerDatapathCommands(ctl: CommandRegistry, datapaths: () => readonly NamedDatapath[], logger?: LevelLogger | VlogModules): void {
   const pick = (args: readonly string[]): NamedDatapath[] => {
     const all = datapaths();
     const named = args.filter((a) => !a.startsWith('-')).map((a) => a.replace(/^[a-z]+@/, ''));
@@ -89,22 +113,31 @@ export function registerDatapathCommands(ctl: CommandRegistry, datapaths: () => 
     }
     return 'table successfully flushed\n';
   });
+  const modules: VlogModules = logger === undefined ? noModules : isVlogModules(logger) ? logger : singleModule(logger);
+  // Open vSwitch's syntax: words joined by ":", in any order — a module (or
+  // "ANY"), a destination (console, syslog, file: we log to stderr only, so
+  // all three mean it), a level. Missing module means every module.
   ctl.register('vlog/set', '{spec | PATTERN:destination:pattern}', (args) => {
-    if (logger === undefined) throw new Error('no logger to configure');
+    if (modules.names().length === 0) throw new Error('no logger to configure');
     for (const spec of args.length === 0 ? ['dbg'] : args) {
       const words = spec.split(':').map((w) => w.toLowerCase());
-      const level = words.map((w) => VLOG_LEVELS.get(w)).find((l) => l !== undefined);
-      if (level === undefined) {
-        if (words.some((w) => w === 'pattern')) continue;
-        throw new Error(`${spec}: unknown level (off, emer, err, warn, info, dbg)`);
+      if (words[0] === 'pattern') continue;
+      let module = 'any';
+      let level: string | undefined;
+      for (const w of words) {
+        if (VLOG_LEVELS.has(w)) level = VLOG_LEVELS.get(w);
+        else if (VLOG_DESTINATIONS.has(w)) continue;
+        else if (w === 'any' || modules.names().includes(w)) module = w;
+        else throw new Error(`${spec}: "${w}" is not a module (${modules.names().join(', ')}), destination (console, syslog, file) or level (off, emer, err, warn, info, dbg)`);
       }
-      logger.level = level;
+      if (level === undefined) throw new Error(`${spec}: no level (off, emer, err, warn, info, dbg)`);
+      modules.setLevel(module, level);
     }
     return '';
   });
   ctl.register('vlog/list', '', () => {
-    const l = logger?.level ?? 'info';
-    const ovs = [...VLOG_LEVELS].find(([, p]) => p === l)?.[0] ?? l;
-    return `                 console    syslog    file\n                 -------    ------    ------\nofswitchd        ${ovs.padEnd(11)}${'off'.padEnd(10)}off\n`;
+    const ovs = (l: string): string => [...VLOG_LEVELS].find(([, p]) => p === l)?.[0].toUpperCase() ?? l.toUpperCase();
+    const rows = modules.names().map((m) => `${m.padEnd(19)}${ovs(modules.level(m)).padEnd(10)}${'OFF'.padEnd(10)}OFF\n`);
+    return `                 console    syslog    file\n                 -------    ------    ------\n${rows.join('')}`;
   });
 }

@@ -55,7 +55,7 @@ export function dpShow(dp: Datapath, name: string, args: readonly string[] = [])
     `  lookups: hit:${hit} missed:${dp.nMissed} lost:${dp.upcalls.lost}`,
     `  flows: ${dp.flows.length}`,
     `  masks: hit:${hit} total:${dp.dpcls.subtableCount} hit/pkt:${hit + dp.nMissed === 0 ? '0.00' : (subtableProbes(dp) / Math.max(1, hit)).toFixed(2)}`,
-    `  cache: emc hits:${dp.nEmcHits} (${pct(dp.nEmcHits, hit + dp.nMissed)}) entries:${dp.emc.used}/${dp.emc.entries}, megaflow hits:${dp.nMegaflowHits} (${pct(dp.nMegaflowHits, hit + dp.nMissed)})`,
+    `  cache: emc hits:${dp.nEmcHits} (${pct(dp.nEmcHits, hit + dp.nMissed)}) entries:${dp.emc.used}/${dp.emc.entries} insert:${emcInsertText(dp)}, megaflow hits:${dp.nMegaflowHits} (${pct(dp.nMegaflowHits, hit + dp.nMissed)})`,
   ];
   for (const p of dp.portList()) {
     lines.push(`  port ${formatPort(p.portNo)}: ${p.netdev.name}${p.netdev.type === 'system' ? '' : ` (${p.netdev.type})`}`);
@@ -76,6 +76,9 @@ function subtableProbes(dp: Datapath): number {
   return n;
 }
 
+/** The exact-match cache's insertion probability, as emc-insert-inv-prob sets it. */
+const emcInsertText = (dp: Datapath): string => (dp.emc.insertInvProb === 0 ? 'disabled' : `1/${dp.emc.insertInvProb}`);
+
 const pct = (a: number, b: number): string => (b === 0 ? '0.0%' : `${((100 * a) / b).toFixed(1)}%`);
 
 export function upcallShow(dp: Datapath, name: string): string {
@@ -84,6 +87,7 @@ export function upcallShow(dp: Datapath, name: string): string {
     `ofswitch@${name}:`,
     `  flows         : (current ${dp.flows.length}) (limit ${dp.flowLimit})`,
     `  max idle      : ${dp.maxIdleMs} ms`,
+    `  emc insert    : ${emcInsertText(dp)}`,
     `  upcalls       : handled ${dp.nUpcalls}, queued now ${dp.upcalls.count}/${dp.upcalls.capacity}, lost ${dp.upcalls.lost}`,
     `  revalidations : ${r.nRevalidated} (modified ${r.nModified}, deleted ${r.nDeleted}), idle expired ${r.nExpired}`,
     `  masks         : ${dp.dpcls.subtableCount}, programs ${dp.programs.size}`,

@@ -33,7 +33,19 @@
  *    capacity (drops counted as lost), the exact-match cache's fixed size,
  *    idle expiry of megaflows (10 s by default).
  *  - The hit path allocates nothing, awaits nothing and makes no system
- *    call per packet (bench/datapath.ts measures it).
+ *    call per packet (bench/datapath.ts measures it). Not even the clock:
+ *    under load it is read at most once a millisecond (see clockNow).
+ *
+ * Costs per packet, and what keeps them down: extraction into one reused
+ * key; one hash of the key (a sum of independent products, emc.ts); the
+ * exact-match cache comparing only the words extraction can set (emc.ts),
+ * skipped altogether when its insertion is off; subtables tried in rank
+ * order, small ones rejecting a packet from one word (dpcls.ts filters);
+ * counters in a Float64Array slab; a one-output program sent without the
+ * executor, to a port found by array index. Per flow setup: translation
+ * hands its lists over without copies, equal xlate caches are shared
+ * (xc-interner.ts) and the dependency index files megaflows by signature
+ * (flow-index.ts), so a setup allocates little and keeps less.
  *
  * Concurrency: none. One thread runs the datapath, the revalidator and
  * ofproto; a change listener runs to completion before the next batch.
@@ -43,7 +55,7 @@ import type { Meter } from '../ofproto/meters.js';
 import { OFPP } from '../openflow/constants.js';
 import type { Action } from '../openflow/types.js';
 import { Extractor } from '../packet/extract.js';
-import { KEY_WORDS, newKey } from '../packet/flow-key.js';
+import { KEY_WORDS, KW, newKey } from '../packet/flow-key.js';
 import type { PacketInSpec, XlateResult } from '../xlate/context.js';
 import { MacLearning, type MacLearningOptions } from '../xlate/mac-learning.js';
 import { Translator } from '../xlate/xlate.js';
@@ -55,6 +67,7 @@ import { FlowIndex } from './flow-index.js';
 import { CounterSlab, CTR, Megaflow, ProgramInterner, type Program } from './megaflow.js';
 import { DpPort, TX_QUEUE_FRAMES } from './port.js';
 import { Revalidator } from './revalidator.js';
+import { XlateCacheInterner } from './xc-interner.js';
 import { copyBytes, UpcallQueue } from './upcall.js';
 
 export interface DatapathOptions {
@@ -78,7 +91,10 @@ export interface DatapathOptions {
 
 /** A batch this full counts as "under load" for clock reading (see receiveBatch). */
 const FULL_BATCH = 32;
-const CLOCK_BATCHES = 16;
+/** How often, under load, the hit path's clock is refreshed, ms. */
+const CLOCK_TICK_MS = 1;
+/** Ports numbered below this are found in an array on output; others (LOCAL, ...) in the map. */
+const PORT_ARRAY = 1024;
 
 /** Bytes in front of a frame staged from a frame device, for pushes. */
 const STAGE_HEADROOM = 128;
@@ -99,6 +115,8 @@ export class Datapath implements ExecSink, PacketExecutor {
   readonly flows: Megaflow[] = [];
   /** What each megaflow depends on (tables, groups, meters, NORMAL), for targeted revalidation. */
   readonly index = new FlowIndex();
+  /** Equal xlate caches shared between megaflows (xc-interner.ts). */
+  readonly xcs = new XlateCacheInterner();
   flowLimit: number;
   maxIdleMs: number;
   readonly upcallBudget: number;
@@ -113,6 +131,8 @@ export class Datapath implements ExecSink, PacketExecutor {
   nDropsNoPort = 0;
 
   private readonly ports = new Map<number, DpPort>();
+  /** The same ports by number, for numbers below PORT_ARRAY: an output finds its port with one array load. */
+  private readonly portArr: (DpPort | undefined)[] = new Array<DpPort | undefined>(PORT_ARRAY).fill(undefined);
   /** Ports with frames queued: the first nDirty entries (never truncated: shrinking the array would free its store, and the next batch allocate another). */
   private readonly dirty: DpPort[] = [];
   private nDirty = 0;
@@ -125,8 +145,16 @@ export class Datapath implements ExecSink, PacketExecutor {
   private readonly stage = new Uint8Array(STAGE_SLOT);
   private readonly stageDesc = new Int32Array(2);
   private now = 0;
-  /** Full batches since the clock was last read. */
-  private clockAge = 0;
+  /**
+   * The hit path's time, ms: one Float64Array slot, so storing it into a
+   * megaflow's counters never boxes a number. Reading the clock does
+   * (performance.now() returns a heap number), so under load (full
+   * batches) it is read at most once per CLOCK_TICK_MS: a timer, running
+   * only while full batches keep coming, marks it stale.
+   */
+  private readonly clockNow = new Float64Array(1);
+  private clockFresh = false;
+  private clockTicker: NodeJS.Timeout | null = null;
 
   private nextId = 1;
   private drainScheduled = false;
@@ -193,8 +221,12 @@ export class Datapath implements ExecSink, PacketExecutor {
     this.bridge.attachDatapath(null);
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    if (this.clockTicker !== null) clearInterval(this.clockTicker);
+    this.clockTicker = null;
+    this.clockFresh = false;
     for (const p of this.ports.values()) p.detach();
     this.ports.clear();
+    this.portArr.fill(undefined);
     this.revalidator.pushAll();
   }
 
@@ -206,10 +238,11 @@ export class Datapath implements ExecSink, PacketExecutor {
     have?.detach();
     const dp = new DpPort(portNo >>> 0, port.netdev);
     dp.attach(
-      (p, bytes, desc, count) => this.receiveBatch(p.portNo, bytes, desc, count),
+      (p, bytes, desc, count, tunnel) => this.receiveBatch(p.portNo, bytes, desc, count, tunnel),
       (p, frame) => this.receiveFrame(p.portNo, frame),
     );
     this.ports.set(key, dp);
+    if (portNo >>> 0 < PORT_ARRAY) this.portArr[portNo >>> 0] = dp;
   }
 
   private removePort(portNo: number): void {
@@ -217,6 +250,7 @@ export class Datapath implements ExecSink, PacketExecutor {
     if (p === undefined) return;
     p.detach();
     this.ports.delete(portNo | 0);
+    if (portNo >>> 0 < PORT_ARRAY) this.portArr[portNo >>> 0] = undefined;
   }
 
   /** The datapath's port `portNo`, if attached. */
@@ -234,18 +268,18 @@ export class Datapath implements ExecSink, PacketExecutor {
    * Processes `count` frames received on `inPort`: frame i at desc[2i]
    * with length desc[2i+1] in `bytes`, with headroom before each. The
    * frames may be rewritten in place; they are not kept after the call.
+   * `tunnel` (tunnel ports): frame i's tunnel id is (tunnel[2i], tunnel[2i+1]).
    */
-  receiveBatch(inPort: number, bytes: Uint8Array, desc: Int32Array, count: number): void {
-    // Reading the clock boxes a number (16 bytes). Under load (full batches) one reading serves
-    // CLOCK_BATCHES batches, a few hundred microseconds at most; small batches read it each time.
-    if (count < FULL_BATCH || ++this.clockAge >= CLOCK_BATCHES) {
-      this.now = this.bridge.clock.now();
-      this.clockAge = 0;
-    }
-    const now = this.now;
+  receiveBatch(inPort: number, bytes: Uint8Array, desc: Int32Array, count: number, tunnel: Uint32Array | null = null): void {
+    // Small batches (light load, and tests on a manual clock) read the clock each time; full
+    // ones reuse the last reading until the ticker says a millisecond has passed (see clockNow).
+    if (count < FULL_BATCH) this.readClock();
+    else if (!this.clockFresh) this.readClockUnderLoad();
+    const now = this.clockNow[0]!;
     const key = this.key;
     const lay = this.lay;
     const emc = this.emc;
+    const useEmc = emc.enabled;
     const dpcls = this.dpcls;
     const upq = this.upcalls;
     const ctr = this.counters.f64;
@@ -253,12 +287,17 @@ export class Datapath implements ExecSink, PacketExecutor {
       const off = desc[2 * i]!;
       const len = desc[2 * i + 1]!;
       lay.extract(bytes, off, len, inPort, key);
+      if (tunnel !== null) {
+        key[KW.TUNNEL_HI] = tunnel[2 * i]!;
+        key[KW.TUNNEL_LO] = tunnel[2 * i + 1]!;
+      }
       const h = hashKey(key);
       if (upq.count !== 0 && upq.pending(h)) {
         upq.push(inPort, bytes, off, len, key, h);
         continue;
       }
-      let mf = emc.lookup(key, h);
+      // With insertion off the cache stays empty: skip it, as Open vSwitch does.
+      let mf = useEmc ? emc.lookup(key, h) : null;
       if (mf === null) {
         mf = dpcls.lookup(key);
         if (mf === null) {
@@ -267,7 +306,7 @@ export class Datapath implements ExecSink, PacketExecutor {
           continue;
         }
         this.nMegaflowHits++;
-        emc.maybeInsert(key, h, mf);
+        if (useEmc) emc.maybeInsert(key, h, mf);
       } else {
         this.nEmcHits++;
       }
@@ -277,10 +316,36 @@ export class Datapath implements ExecSink, PacketExecutor {
       ctr[c + CTR.USED] = now;
       if (lay.tcpFlags !== 0) ctr[c + CTR.TCP_FLAGS] = ctr[c + CTR.TCP_FLAGS]! | lay.tcpFlags;
       const prog = mf.program;
-      this.exec.run(prog.actions, mf.xc, prog.lastMod, bytes, off, len, inPort, lay, key, this);
+      // The commonest program, one output and nothing else, needs no executor.
+      if (prog.outPort >= 0) this.output(prog.outPort, bytes, off, len, true, key[KW.TUNNEL_HI]!, key[KW.TUNNEL_LO]!);
+      else this.exec.run(prog.actions, mf.xc, prog.lastMod, bytes, off, len, inPort, lay, key, this);
     }
     this.flushTx();
     if (upq.count !== 0) this.handleUpcalls(this.upcallBudget);
+  }
+
+  /** Reads the clock into `now` and the hit path's slot. */
+  private readClock(): void {
+    const t = this.bridge.clock.now();
+    this.now = t;
+    this.clockNow[0] = t;
+  }
+
+  /** Reads the clock for full batches, and keeps a ticker marking the reading stale every CLOCK_TICK_MS while they come. */
+  private readClockUnderLoad(): void {
+    this.readClock();
+    this.clockFresh = true;
+    if (this.clockTicker === null && this.attached) {
+      this.clockTicker = setInterval(() => {
+        // No full batch since the last tick: traffic stopped or slowed; the next full batch restarts the ticker.
+        if (!this.clockFresh && this.clockTicker !== null) {
+          clearInterval(this.clockTicker);
+          this.clockTicker = null;
+        }
+        this.clockFresh = false;
+      }, CLOCK_TICK_MS);
+      this.clockTicker.unref();
+    }
   }
 
   /** One frame from a frame device: staged with headroom, then processed as a batch of one. */
@@ -305,7 +370,7 @@ export class Datapath implements ExecSink, PacketExecutor {
     const key = this.key;
     const lay = this.lay;
     let n = 0;
-    this.now = this.bridge.clock.now();
+    this.readClock();
     while (upq.count > 0 && n < budget) {
       const slot = upq.peekSlot();
       const buf = upq.bufferOf(slot);
@@ -313,6 +378,9 @@ export class Datapath implements ExecSink, PacketExecutor {
       const len = upq.lens[slot]!;
       const inPort = upq.inPorts[slot]! >>> 0;
       lay.extract(buf, off, len, inPort, key);
+      // Extraction zeroes tunnel_id; the queued key kept what the tunnel port said.
+      key[KW.TUNNEL_HI] = upq.keys[slot * KEY_WORDS + KW.TUNNEL_HI]!;
+      key[KW.TUNNEL_LO] = upq.keys[slot * KEY_WORDS + KW.TUNNEL_LO]!;
       let mf = this.dpcls.lookup(key);
       let prog: Program;
       let xc;
@@ -359,7 +427,7 @@ export class Datapath implements ExecSink, PacketExecutor {
     const masked = this.scratch;
     const wc = res.wc;
     for (let w = 0; w < KEY_WORDS; w++) masked[w] = key[w]! & wc[w]!;
-    const mf = new Megaflow(this.nextId++, this.programs.intern(res.actions), res.xc, this.now, this.counters);
+    const mf = new Megaflow(this.nextId++, this.programs.intern(res.actions), this.xcs.intern(res.xc), this.now, this.counters);
     const old = this.dpcls.insert(mf, masked, wc);
     if (old !== null) this.forget(old);
     mf.listIndex = this.flows.length;
@@ -383,6 +451,7 @@ export class Datapath implements ExecSink, PacketExecutor {
     this.revalidator.push(mf);
     mf.dead = true;
     this.index.remove(mf);
+    this.xcs.release(mf.xc);
     this.counters.release(mf.ctr);
     const i = mf.listIndex;
     const last = this.flows.pop()!;
@@ -402,8 +471,8 @@ export class Datapath implements ExecSink, PacketExecutor {
 
   /* ---------------------------------------------------- ExecSink */
 
-  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean): void {
-    const p = this.ports.get(port | 0);
+  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean, tunHi = 0, tunLo = 0): void {
+    const p = port < PORT_ARRAY ? this.portArr[port] : this.ports.get(port | 0);
     if (p === undefined) {
       this.nDropsNoPort++;
       return;
@@ -416,6 +485,10 @@ export class Datapath implements ExecSink, PacketExecutor {
       p.refBytes = buf;
       p.refDesc[2 * p.nRef] = off;
       p.refDesc[2 * p.nRef + 1] = len;
+      if (p.refTun !== null) {
+        p.refTun[2 * p.nRef] = tunHi;
+        p.refTun[2 * p.nRef + 1] = tunLo;
+      }
       p.nRef++;
       return;
     }
@@ -428,6 +501,10 @@ export class Datapath implements ExecSink, PacketExecutor {
     copyBytes(buf, off, this.txArena, this.txUsed, len);
     p.copyDesc[2 * p.nCopy] = this.txUsed;
     p.copyDesc[2 * p.nCopy + 1] = len;
+    if (p.copyTun !== null) {
+      p.copyTun[2 * p.nCopy] = tunHi;
+      p.copyTun[2 * p.nCopy + 1] = tunLo;
+    }
     p.nCopy++;
     this.txUsed += (len + 7) & ~7;
   }
@@ -459,7 +536,7 @@ export class Datapath implements ExecSink, PacketExecutor {
    * `inPort`. Translated afresh each time; nothing is cached.
    */
   packetOut(frame: Buffer, inPort: number, actions: readonly Action[]): void {
-    this.now = this.bridge.clock.now();
+    this.readClock();
     const buf = new Uint8Array(STAGE_HEADROOM + frame.length);
     buf.set(frame, STAGE_HEADROOM);
     const key = newKey();
@@ -478,8 +555,8 @@ export class Datapath implements ExecSink, PacketExecutor {
 
   /** Statistics push, idle expiry, MAC aging, subtable ranking, coverage sampling. */
   periodic(): void {
-    const now = this.bridge.clock.now();
-    this.now = now;
+    this.readClock();
+    const now = this.now;
     this.revalidator.sweep(now);
     this.dpcls.rerank();
     this.coverage.tick(now);

@@ -24,21 +24,44 @@
  * reads only the dense hash array until a hash matches. A lookup
  * allocates nothing.
  *
+ * Early exit: a subtable of few megaflows (up to FILTER_MAX) keeps a
+ * filter on one of its words, the one whose masked values differ most
+ * among its megaflows (chosen at rerank): a count per bucket of that
+ * word's masked value's hash. A packet whose bucket is empty cannot be in
+ * the subtable, which it learns from one word instead of hashing them all
+ * and probing. With many subtables most of a lookup is spent on subtables
+ * that do not hold the packet, and this is where it is saved. The counts
+ * are exact (kept on insert and remove), so the filter never hides a
+ * megaflow; a subtable that grows past FILTER_MAX drops it, since its
+ * buckets would all be taken.
+ *
  * Invariants: a megaflow's `subtable` and `slot` are where it is; a
  * subtable with no megaflows is removed; at most one megaflow per (mask,
  * masked key).
  */
 import { hashWords } from '../classifier/hash.js';
 import { KEY_WORDS, KW } from '../packet/flow-key.js';
+import { fmix } from './emc.js';
 import type { Megaflow } from './megaflow.js';
 
 const MIN_CAPACITY = 16;
+
+/** Filter buckets per subtable (a power of two), and the most megaflows a filtered subtable may hold. */
+const FILTER_BITS = 12;
+const FILTER_MAX = 1 << (FILTER_BITS - 2);
+/** Megaflows sampled per subtable to choose the filter word. */
+const FILTER_SAMPLE = 256;
+
+/** A distinct odd multiplier per key word, for subtable hashes (hashOf). */
+const WORD_MULT = Int32Array.from({ length: KEY_WORDS }, (_, i) => (Math.imul(0x9e3779b1, 2 * i + 1) ^ Math.imul(0x85ebca6b, i + 7)) | 1);
 
 export class Subtable {
   readonly mask: Uint32Array;
   /** Key word indexes with mask bits, and those masks. */
   readonly words: Int32Array;
   readonly maskVals: Int32Array;
+  /** Per word of `words`, the odd constant its masked value is multiplied by in the hash (WORD_MULT). */
+  readonly mults: Int32Array;
   readonly nWords: number;
   /** Hits since the last rerank. */
   hits = 0;
@@ -49,6 +72,11 @@ export class Subtable {
   private hashes = new Int32Array(MIN_CAPACITY);
   private keys: Int32Array;
   private flows: (Megaflow | null)[] = new Array<Megaflow | null>(MIN_CAPACITY).fill(null);
+  /** The filter (see the essay): key word `filterWord` under mask `filterMask` (position `filterPos` of `words`), or filterWord -1. */
+  private filterWord = -1;
+  private filterMask = 0;
+  private filterPos = -1;
+  private filter: Uint16Array | null = null;
 
   constructor(mask: Uint32Array) {
     this.mask = Uint32Array.from(mask);
@@ -56,39 +84,45 @@ export class Subtable {
     for (let i = 0; i < KEY_WORDS; i++) if (mask[i] !== 0) w.push(i);
     this.words = Int32Array.from(w);
     this.maskVals = Int32Array.from(w.map((i) => mask[i]! | 0));
+    this.mults = Int32Array.from(w.map((i) => WORD_MULT[i]!));
     this.nWords = w.length;
     this.keys = new Int32Array(MIN_CAPACITY * Math.max(1, this.nWords));
   }
 
   /**
-   * The hash of `key` under this subtable's mask: one multiply and shift
-   * per word and a final mix, cheaper than the classifier's MurmurHash
-   * steps; linear probing over a half-empty table needs no better.
+   * The hash of `key` under this subtable's mask: each masked word times
+   * its word's constant, summed, then one finalizer (emc.ts has why a sum
+   * of independent products beats a chain of mixes). A lookup computes it
+   * once per subtable tried, so it is most of a megaflow hit's cost.
    */
   hashOf(key: Uint32Array): number {
     const words = this.words;
     const mv = this.maskVals;
-    let h = this.nWords;
-    for (let i = 0; i < this.nWords; i++) {
-      h = Math.imul(h ^ (key[words[i]!]! & mv[i]!), 0x9e3779b1);
-      h ^= h >>> 15;
-    }
-    h = Math.imul(h ^ (h >>> 13), 0x85ebca6b);
-    h ^= h >>> 16;
+    const mu = this.mults;
+    const n = this.nWords;
+    let h = n;
+    for (let i = 0; i < n; i++) h = (h + Math.imul(key[words[i]!]! & mv[i]!, mu[i]!)) | 0;
+    h = fmix(h);
     // 0 marks an empty slot in `hashes`.
     return h === 0 ? 1 : h;
   }
 
   /** The megaflow whose masked key `key` has, or null. */
   find(key: Uint32Array): Megaflow | null {
-    const h = this.hashOf(key);
-    const m = this.cap - 1;
-    const nw = this.nWords;
+    const fw = this.filterWord;
+    if (fw >= 0 && this.filter![filterSlot(key[fw]! & this.filterMask)] === 0) return null;
     const words = this.words;
     const mv = this.maskVals;
+    const nw = this.nWords;
+    const mu = this.mults;
+    let h = nw;
+    for (let i = 0; i < nw; i++) h = (h + Math.imul(key[words[i]!]! & mv[i]!, mu[i]!)) | 0;
+    h = fmix(h);
+    if (h === 0) h = 1;
+    const m = this.cap - 1;
     const keys = this.keys;
     const hashes = this.hashes;
-    // Probe the dense hash array only; touch the megaflow array on a hash match.
+    // Probe the dense hash array only; compare words on a hash match.
     for (let i = h & m; ; i = (i + 1) & m) {
       const hi = hashes[i]!;
       if (hi === 0) return null;
@@ -113,6 +147,10 @@ export class Subtable {
     if ((this.count + 1) * 2 > this.cap) this.grow();
     this.place(mf, key, this.hashOf(key));
     this.count++;
+    if (this.filterWord >= 0) {
+      if (this.count > FILTER_MAX) this.dropFilter();
+      else this.filter![filterSlot(key[this.filterWord]! & this.filterMask)]!++;
+    }
     return null;
   }
 
@@ -158,6 +196,7 @@ export class Subtable {
     const nw = this.nWords;
     let hole = mf.slot;
     if (hole < 0 || this.flows[hole] !== mf) return;
+    if (this.filterWord >= 0) this.filter![filterSlot(this.keys[hole * nw + this.filterPos]! & this.filterMask)]!--;
     this.flows[hole] = null;
     this.hashes[hole] = 0;
     mf.slot = -1;
@@ -176,6 +215,51 @@ export class Subtable {
       this.hashes[i] = 0;
       hole = i;
     }
+  }
+
+  private dropFilter(): void {
+    this.filterWord = -1;
+    this.filterPos = -1;
+    this.filter = null;
+  }
+
+  /**
+   * Chooses the filter word (the one with the most distinct masked values
+   * among a sample of the megaflows) and builds the filter, or drops it
+   * when the subtable is too big or no word tells its megaflows apart.
+   */
+  chooseFilter(): void {
+    const nw = this.nWords;
+    if (this.count > FILTER_MAX || this.count < 2 || nw === 0) {
+      this.dropFilter();
+      return;
+    }
+    let best = -1;
+    let bestDistinct = 1;
+    const seen = new Set<number>();
+    for (let j = 0; j < nw; j++) {
+      seen.clear();
+      for (let s = 0, n = 0; s < this.cap && n < FILTER_SAMPLE; s++) {
+        if (this.hashes[s] === 0) continue;
+        seen.add(this.keys[s * nw + j]!);
+        n++;
+      }
+      if (seen.size > bestDistinct) {
+        best = j;
+        bestDistinct = seen.size;
+      }
+    }
+    if (best < 0) {
+      this.dropFilter();
+      return;
+    }
+    const f = this.filter ?? new Uint16Array(1 << FILTER_BITS);
+    f.fill(0);
+    for (let s = 0; s < this.cap; s++) if (this.hashes[s] !== 0) f[filterSlot(this.keys[s * nw + best]!)]!++;
+    this.filter = f;
+    this.filterPos = best;
+    this.filterWord = this.words[best]!;
+    this.filterMask = this.maskVals[best]!;
   }
 
   /**
@@ -206,7 +290,7 @@ export class Subtable {
 
   /** Bytes this subtable's arrays take (for memory accounting). */
   get footprint(): number {
-    return this.cap * (4 + 8 + 4 * this.nWords) + 3 * 4 * KEY_WORDS;
+    return this.cap * (4 + 8 + 4 * this.nWords) + 3 * 4 * KEY_WORDS + (this.filter === null ? 0 : this.filter.byteLength);
   }
 }
 
@@ -276,7 +360,10 @@ export class Dpcls {
   rerank(): void {
     for (const s of this.subtables) s.totalHits += s.hits;
     this.subtables.sort((a, b) => b.hits - a.hits);
-    for (const s of this.subtables) s.hits = 0;
+    for (const s of this.subtables) {
+      s.hits = 0;
+      s.chooseFilter();
+    }
   }
 
   private subtableFor(mask: Uint32Array): Subtable | null {
@@ -289,4 +376,9 @@ export class Dpcls {
     }
     return null;
   }
+}
+
+/** A masked word's filter bucket. */
+function filterSlot(v: number): number {
+  return Math.imul(v, 0x9e3779b1) >>> (32 - FILTER_BITS);
 }

@@ -38,15 +38,20 @@ import { Icmpv6View, ND_OPT } from '../packet/icmpv6.js';
 import { IPV4, Ipv4View } from '../packet/ipv4.js';
 import { IPV6, Ipv6View } from '../packet/ipv6.js';
 import { SctpView } from '../packet/sctp.js';
-import { setIpv4Addr, setIpv6Addr } from '../packet/set-field.js';
+import { setIpProto, setIpv4Addr, setIpv6Addr } from '../packet/set-field.js';
+import { ipv6ExtHeaderLen, isIpv6ExtHeader } from '../packet/ipv6-ext.js';
 import { TcpView } from '../packet/tcp.js';
 import { UdpView } from '../packet/udp.js';
 import { get16, get32, put16, put32 } from '../packet/wire.js';
 
 /** Where the executor's effects go (the datapath). */
 export interface ExecSink {
-  /** Send the frame buf[off, off+len) out of `port`; `final`: the program changes it no more. */
-  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean): void;
+  /**
+   * Send the frame buf[off, off+len) out of `port`; `final`: the program
+   * changes it no more. tunHi/tunLo: the tunnel id a tunnel port
+   * encapsulates it with (ignored by other ports).
+   */
+  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean, tunHi: number, tunLo: number): void;
   /** Raise a packet-in for the frame as it is now. */
   userspace(spec: PacketInSpec, buf: Uint8Array, off: number, len: number): void;
   /** Meter `len` bytes; the band that applies, or -1. */
@@ -58,7 +63,7 @@ export function lastModifyingOp(prog: Int32Array): number {
   let last = -1;
   for (let i = 0; i < prog.length; ) {
     const op = prog[i]!;
-    if (op !== ODP.OUTPUT && op !== ODP.USERSPACE && op !== ODP.SET_PRIORITY) last = i;
+    if (op !== ODP.OUTPUT && op !== ODP.USERSPACE && op !== ODP.SET_PRIORITY && op !== ODP.SET_TUNNEL) last = i;
     i += 1 + ODP_LEN[op]!;
   }
   return last;
@@ -92,6 +97,9 @@ export class Executor {
   private l3Type = 0;
   private routed = false;
   private l3Valid = false;
+  /** The tunnel id outputs carry: the packet's own (key) until a SET_TUNNEL. */
+  private tunHi = 0;
+  private tunLo = 0;
 
   /**
    * Runs `prog` on buf[off, off+len), which arrived on `inPort` and whose
@@ -122,13 +130,19 @@ export class Executor {
     this.proto = key[KW.IP_PROTO_TOS_TTL]! >>> 24;
     this.l3Type = key[KW.ETH_TYPE_VLAN]! >>> 16;
     this.l3Valid = true;
+    this.tunHi = key[KW.TUNNEL_HI]!;
+    this.tunLo = key[KW.TUNNEL_LO]!;
     const n = prog.length;
     for (let i = 0; i < n; ) {
       const op = prog[i]!;
       const a = i + 1;
       switch (op) {
         case ODP.OUTPUT:
-          sink.output(prog[a]! >>> 0, buf, this.off, this.end - this.off, i > lastMod);
+          sink.output(prog[a]! >>> 0, buf, this.off, this.end - this.off, i > lastMod, this.tunHi, this.tunLo);
+          break;
+        case ODP.SET_TUNNEL:
+          this.tunHi = prog[a]! >>> 0;
+          this.tunLo = prog[a + 1]! >>> 0;
           break;
         case ODP.USERSPACE:
           sink.userspace(xc.userspace[prog[a]!]!, buf, this.off, this.end - this.off);
@@ -214,6 +228,18 @@ export class Executor {
         case ODP.SET_IPV6:
           this.setIpv6(prog, a);
           break;
+        case ODP.SET_ETH_TYPE: {
+          const o = this.off + l2HeaderLen(buf, this.off, this.end - this.off);
+          if (this.end - o >= 2) {
+            put16(buf, o, prog[a]! & 0xffff);
+            // What follows now reads as the new type: later rewrites re-extract.
+            this.l3Valid = false;
+          }
+          break;
+        }
+        case ODP.SET_IP_PROTO:
+          this.setIpProto(prog[a]! & 0xff);
+          break;
         case ODP.SET_TCP:
         case ODP.SET_UDP:
         case ODP.SET_SCTP:
@@ -285,6 +311,29 @@ export class Executor {
   }
 
   /* ------------------------------------------------------------ rewrites */
+
+  private setIpProto(now: number): void {
+    if (!this.ensureL3() || this.proto === now) return;
+    const b = this.buf;
+    const l3 = this.l3;
+    if (this.l3Type === 0x0800) {
+      setIpProto(b, l3, false, l3 + IPV4.PROTOCOL, this.proto, now, this.l4);
+    } else if (this.l3Type === 0x86dd) {
+      // ip_proto is the Next Header that names the transport header: the last one of the chain.
+      let at = l3 + IPV6.NEXT_HEADER;
+      let q = l3 + IPV6.HEADER_LEN;
+      while (isIpv6ExtHeader(b[at]!) && this.l3End - q >= 2) {
+        const nh = b[at]!;
+        at = q;
+        q += ipv6ExtHeaderLen(nh, b, q);
+      }
+      if (b[at] !== this.proto) return;
+      setIpProto(b, l3, true, at, this.proto, now, this.l4);
+    } else {
+      return;
+    }
+    this.proto = now;
+  }
 
   private setEth(p: Int32Array, a: number): void {
     const b = this.buf;

@@ -20,7 +20,7 @@
  * precomputed last-modifying index saves memory and work.
  */
 import type { XlateCache } from '../xlate/context.js';
-import { odpEqual } from '../xlate/odp.js';
+import { ODP, odpEqual } from '../xlate/odp.js';
 import { lastModifyingOp } from './execute.js';
 import type { Subtable } from './dpcls.js';
 
@@ -28,6 +28,8 @@ import type { Subtable } from './dpcls.js';
 export interface Program {
   readonly actions: Int32Array;
   readonly lastMod: number;
+  /** The port when the program is a single output and nothing else (the datapath then skips the executor), else -1. */
+  readonly outPort: number;
 }
 
 /** Counter offsets within a megaflow's four slab entries. */
@@ -81,6 +83,9 @@ export class Megaflow {
   dead = false;
   /** Index in the datapath's list of flows (for O(1) removal). */
   listIndex = -1;
+  /** Where the flow index (flow-index.ts) filed it: its signature's bucket and the position there. */
+  indexBucket: object | null = null;
+  indexPos = -1;
 
   constructor(
     /** Unique per datapath, for dumps (Open vSwitch's ufid). */
@@ -132,7 +137,7 @@ export class ProgramInterner {
     for (let i = 0; i < actions.length; i++) h = (Math.imul(h, 31) + actions[i]!) | 0;
     const list = this.byHash.get(h);
     if (list !== undefined) for (const p of list) if (odpEqual(p.actions, actions)) return p;
-    const p: Program = { actions, lastMod: lastModifyingOp(actions) };
+    const p: Program = { actions, lastMod: lastModifyingOp(actions), outPort: singleOutput(actions) };
     if (this.n < this.limit) {
       if (list === undefined) this.byHash.set(h, [p]);
       else list.push(p);
@@ -144,4 +149,9 @@ export class ProgramInterner {
   get size(): number {
     return this.n;
   }
+}
+
+/** `actions`' port if it is exactly one OUTPUT to a port numbered below 2^31 (kept a small integer on the hot path), else -1. */
+function singleOutput(actions: Int32Array): number {
+  return actions.length === 2 && actions[0] === ODP.OUTPUT && actions[1]! >= 0 ? actions[1]! : -1;
 }

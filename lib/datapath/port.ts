@@ -24,11 +24,20 @@ import type { DummyNetdev } from '../netdev/dummy.js';
 import type { Netdev } from '../netdev/netdev.js';
 import type { FrameBatch } from '../netdev/ring.js';
 
-/** A device that receives and sends in batches (NativeNetdev's shape). */
+/**
+ * A device that receives and sends in batches (NativeNetdev's shape).
+ *
+ * A tunnel device (vxlan, lib/netdev/vxlan.ts) also has `rxTunnel`: frame
+ * i of a received batch came with tunnel id (rxTunnel[2i] << 32) |
+ * rxTunnel[2i+1], which the datapath puts in the packet's key; and its
+ * `sendFrames` takes the tunnel id of each frame to send in the same
+ * layout (the packet's tunnel_id, or what set_field made of it).
+ */
 export interface BatchNetdev extends Netdev {
   readonly ring: FrameBatch;
+  readonly rxTunnel?: Uint32Array;
   onReceive(handler: ((ring: FrameBatch) => void) | null): void;
-  sendFrames(bytes: Uint8Array, desc: Int32Array, count: number): number;
+  sendFrames(bytes: Uint8Array, desc: Int32Array, count: number, tunnel?: Uint32Array): number;
 }
 
 export function isBatchNetdev(n: Netdev): n is BatchNetdev {
@@ -52,6 +61,9 @@ export class DpPort {
   /** Copies in the datapath's transmit arena. */
   readonly copyDesc = new Int32Array(2 * TX_QUEUE_FRAMES);
   nCopy = 0;
+  /** Tunnel ports only: the tunnel id (hi, lo) of each queued reference and copy. */
+  readonly refTun: Uint32Array | null;
+  readonly copyTun: Uint32Array | null;
   /** Listed among the ports with frames queued. */
   dirty = false;
   /** Frames handed to the device, and frames it refused. */
@@ -63,13 +75,21 @@ export class DpPort {
   constructor(
     readonly portNo: number,
     readonly netdev: Netdev,
-  ) {}
+  ) {
+    const tunnel = isBatchNetdev(netdev) && netdev.rxTunnel !== undefined;
+    this.refTun = tunnel ? new Uint32Array(2 * TX_QUEUE_FRAMES) : null;
+    this.copyTun = tunnel ? new Uint32Array(2 * TX_QUEUE_FRAMES) : null;
+  }
 
   /** Starts delivering received frames (batch devices) or frames (frame devices). */
-  attach(onBatch: (port: DpPort, bytes: Uint8Array, desc: Int32Array, count: number) => void, onFrame: (port: DpPort, frame: Uint8Array) => void): void {
+  attach(
+    onBatch: (port: DpPort, bytes: Uint8Array, desc: Int32Array, count: number, tunnel: Uint32Array | null) => void,
+    onFrame: (port: DpPort, frame: Uint8Array) => void,
+  ): void {
     const nd = this.netdev;
     if (isBatchNetdev(nd)) {
-      nd.onReceive((ring) => onBatch(this, ring.bytes, ring.desc, ring.count));
+      const tunnel = nd.rxTunnel ?? null;
+      nd.onReceive((ring) => onBatch(this, ring.bytes, ring.desc, ring.count, tunnel));
       this.detachRx = () => nd.onReceive(null);
     } else if (isDummyNetdev(nd)) {
       this.detachRx = nd.onReceive((frame) => onFrame(this, frame));
@@ -83,18 +103,18 @@ export class DpPort {
 
   /** Sends the queued frames: references first, then copies from `arena`. */
   flush(arena: Uint8Array): void {
-    if (this.nRef > 0) this.sendList(this.refBytes!, this.refDesc, this.nRef);
-    if (this.nCopy > 0) this.sendList(arena, this.copyDesc, this.nCopy);
+    if (this.nRef > 0) this.sendList(this.refBytes!, this.refDesc, this.nRef, this.refTun);
+    if (this.nCopy > 0) this.sendList(arena, this.copyDesc, this.nCopy, this.copyTun);
     this.nRef = 0;
     this.nCopy = 0;
     this.refBytes = null;
     this.dirty = false;
   }
 
-  private sendList(bytes: Uint8Array, desc: Int32Array, count: number): void {
+  private sendList(bytes: Uint8Array, desc: Int32Array, count: number, tunnel: Uint32Array | null): void {
     const nd = this.netdev;
     if (isBatchNetdev(nd)) {
-      const sent = nd.sendFrames(bytes, desc, count);
+      const sent = tunnel === null ? nd.sendFrames(bytes, desc, count) : nd.sendFrames(bytes, desc, count, tunnel);
       this.txFrames += sent;
       this.txDropped += count - sent;
       return;

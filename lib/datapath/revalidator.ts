@@ -43,7 +43,7 @@
 import type { Group } from '../ofproto/groups.js';
 import type { Meter } from '../ofproto/meters.js';
 import type { Rule } from '../ofproto/rule.js';
-import type { FlowTable, RuleClassifier } from '../ofproto/table.js';
+import type { FlowTable } from '../ofproto/table.js';
 import { KEY_WORDS, KW, newKey } from '../packet/flow-key.js';
 import type { XlateCache } from '../xlate/context.js';
 import { odpEqual } from '../xlate/odp.js';
@@ -61,6 +61,9 @@ export class Revalidator {
   private tables: readonly FlowTable[] = [];
   private groups = new Map<number, Group>();
   private meters = new Map<number, Meter>();
+  /** log()'s answer for the set of tables it was computed from. */
+  private logTables: readonly FlowTable[] | null = null;
+  private logFound: ChangeLog | null = null;
 
   /** Counts of what revalidation did, for upcall/show. */
   nRevalidated = 0;
@@ -83,11 +86,20 @@ export class Revalidator {
 
   /** The ChangeLog behind the bridge's classifiers, if they are tracked. */
   private log(): ChangeLog | null {
+    // allTables() is the same array until the set of tables changes, and a
+    // table's classifier never changes: ask once per set, not per commit.
+    const all = this.dp.bridge.pipeline.allTables();
+    if (all === this.logTables) return this.logFound;
     let log: ChangeLog | null = null;
-    for (const t of this.dp.bridge.pipeline.allTables()) {
-      if (!(t.cls instanceof TrackingClassifier)) return null;
+    for (const t of all) {
+      if (!(t.cls instanceof TrackingClassifier)) {
+        log = null;
+        break;
+      }
       log = t.cls.log;
     }
+    this.logTables = all;
+    this.logFound = log;
     return log;
   }
 
@@ -118,12 +130,12 @@ export class Revalidator {
 
     const rules: RuleChanges = new Map();
     if (logged !== null) {
-      const byCls = new Map<RuleClassifier<Rule>, number>();
-      for (const t of tables) byCls.set(t.cls, t.id);
+      // A commit mostly touches one table: scanning for it costs less than
+      // mapping all 255 classifiers to their tables on every flow_mod.
       for (const [cls, list] of logged) {
-        const id = byCls.get(cls);
-        if (id === undefined) full = true;
-        else rules.set(id, list);
+        const t = tables.find((x) => x.cls === cls);
+        if (t === undefined) full = true;
+        else rules.set(t.id, list);
       }
     }
     if (full) {
@@ -134,12 +146,12 @@ export class Revalidator {
     // Candidates from the index: megaflows that looked up a changed table or used a changed group or meter.
     // (Snapshots: revalidation re-indexes what it looks at.)
     const idx = this.dp.index;
-    const sources: ReadonlySet<Megaflow>[] = [];
+    const sources: Megaflow[][] = [];
     for (const id of rules.keys()) sources.push(idx.inTable(id));
     for (const id of changedGroups.ids) sources.push(idx.usingGroup(id));
     for (const id of changedMeters.ids) sources.push(idx.usingMeter(id));
     let candidates: Iterable<Megaflow>;
-    if (sources.length === 1) candidates = Array.from(sources[0]!);
+    if (sources.length === 1) candidates = sources[0]!;
     else {
       const all = new Set<Megaflow>();
       for (const src of sources) for (const mf of src) all.add(mf);
@@ -189,7 +201,9 @@ export class Revalidator {
       mf.program = dp.programs.intern(res.actions);
       this.nModified++;
     }
-    dp.index.update(mf, res.xc);
+    const xc = dp.xcs.intern(res.xc);
+    dp.xcs.release(mf.xc);
+    dp.index.update(mf, xc);
   }
 
   /** Revalidates every megaflow. */
@@ -205,9 +219,9 @@ export class Revalidator {
   /** Revalidates the NORMAL megaflows whose destination's MAC entry changed. */
   macChanges(): void {
     const changes = this.dp.macs.takeChanges();
-    if (changes.length === 0 || this.dp.index.normal.size === 0) return;
+    if (changes.length === 0 || !this.dp.index.hasNormal) return;
     const want = new Set(changes.map((c) => `${c.vlan}/${c.macHi}/${c.macLo >>> 0}`));
-    for (const mf of [...this.dp.index.normal]) {
+    for (const mf of this.dp.index.normalFlows()) {
       if (mf.dead) continue;
       const k = mf.subtable.maskedKey(mf.slot, this.key);
       const w10 = k[KW.ETH_TYPE_VLAN]!;

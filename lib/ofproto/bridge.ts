@@ -32,7 +32,7 @@
 import { Classifier } from '../classifier/classifier.js';
 import { DummyNetdev } from '../netdev/dummy.js';
 import type { Netdev } from '../netdev/netdev.js';
-import { OFP_NO_BUFFER, OFPAT, OFPC, OFPFF, OFPP, OFPPR, OFPRR, OFPT, OFPTC, OFPTT } from '../openflow/constants.js';
+import { OFP_NO_BUFFER, OFPAT, OFPC, OFPFF, OFPP, OFPPC, OFPPR, OFPRR, OFPT, OFPTC, OFPTT } from '../openflow/constants.js';
 import { OFPBRC, OFPET, OFPQOFC, OFPTMFC, OfpError } from '../openflow/errors.js';
 import type { Action, DescStats, FlowRemoved, OfpMessage, PacketOut, PortStatus } from '../openflow/types.js';
 import { PacketBuffers, type BufferedPacket } from './buffers.js';
@@ -191,8 +191,17 @@ export class Bridge implements OpenFlowSwitch {
       }
       case OFPT.PORT_MOD: {
         const apply = this.ports.planPortMod(msg);
+        const wasDown = ((this.ports.get(msg.port_no >>> 0)?.config ?? 0) & OFPPC.PORT_DOWN) !== 0;
         return this.applyChange((txn) => {
+          const first = this.pendingEvents?.length ?? 0;
           apply();
+          // Before OpenFlow 1.5 a PORT_MOD's sender is not told of its own
+          // change: the PORT_STATUS names its origin, which the connection
+          // manager leaves out, as Open vSwitch does. Taking a port down or
+          // up also changes its device's state, which every controller hears
+          // (fixtures/sessions/19-async-config.json, 21-port-mods.json).
+          const isDown = ((this.ports.get(msg.port_no >>> 0)?.config ?? 0) & OFPPC.PORT_DOWN) !== 0;
+          if (isDown === wasDown) for (const e of this.pendingEvents?.slice(first) ?? []) if (e.kind === 'port-status') e.origin = origin;
           txn.touch();
         }, null);
       }

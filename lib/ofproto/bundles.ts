@@ -35,8 +35,9 @@ import { errorReply, OFP_ERROR_DATA_LEN } from '../openflow/error-reply.js';
 import { OFPET, OfpError } from '../openflow/errors.js';
 import type { ErrorMsg, Experimenter, FlowMod, OfpMessage } from '../openflow/types.js';
 import type { Bridge } from './bridge.js';
-import { planFlowMod } from './flow-mod.js';
-import { compileMatch, type MatchScratch } from './match.js';
+import { BundleMatches } from './bundle-matches.js';
+import { planFlowMod, type FlowModEnv } from './flow-mod.js';
+import { compileMatch } from './match.js';
 
 export const ONF_EXPERIMENTER = 0x4f4e4600;
 export const ONFT_BUNDLE_CONTROL = 2300;
@@ -88,6 +89,8 @@ interface Bundle {
   readonly flags: number;
   closed: boolean;
   readonly msgs: FlowMod[];
+  /** msgs[i]'s match, compiled when it was added (bundle-matches.ts). */
+  readonly matches: BundleMatches;
 }
 
 export interface BundleLimits {
@@ -122,14 +125,14 @@ export class Bundles {
     const bundle = mine.get(id);
     if ((flags & ~(OFPBF.ATOMIC | OFPBF.ORDERED)) !== 0) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
 
-    if (msg.exp_type === ONFT_BUNDLE_ADD_MESSAGE) return this.add(msg, mine, bundle, id, flags, b.flowEnv.scratch);
+    if (msg.exp_type === ONFT_BUNDLE_ADD_MESSAGE) return this.add(msg, mine, bundle, id, flags, b.flowEnv);
 
     const reply = (t: OFPBCT): OfpMessage[] => [controlReply(msg, id, t, flags)];
     switch (type) {
       case OFPBCT.OPEN_REQUEST:
         if (bundle !== undefined) return [bundleError(msg, OFPBFC.BUNDLE_EXIST)];
         if (mine.size >= this.limits.maxBundles) return [bundleError(msg, OFPBFC.OUT_OF_BUNDLES)];
-        mine.set(id, { id, flags, closed: false, msgs: [] });
+        mine.set(id, { id, flags, closed: false, msgs: [], matches: new BundleMatches() });
         return reply(OFPBCT.OPEN_REPLY);
       case OFPBCT.CLOSE_REQUEST:
         if (bundle === undefined) return [bundleError(msg, OFPBFC.BAD_ID)];
@@ -160,7 +163,7 @@ export class Bundles {
     }
   }
 
-  private add(msg: Experimenter, mine: Map<number, Bundle>, bundle: Bundle | undefined, id: number, flags: number, scratch: MatchScratch): OfpMessage[] {
+  private add(msg: Experimenter, mine: Map<number, Bundle>, bundle: Bundle | undefined, id: number, flags: number, env: FlowModEnv): OfpMessage[] {
     const d = msg.data;
     if (d.length < CTRL_LEN + 8) return [bundleError(msg, OFPBFC.MSG_BAD_LEN)];
     const len = d.readUInt16BE(CTRL_LEN + 2);
@@ -169,7 +172,7 @@ export class Bundles {
     if (bundle === undefined) {
       // §7.3.9: adding to a bundle that does not exist opens it.
       if (mine.size >= this.limits.maxBundles) return [bundleError(msg, OFPBFC.OUT_OF_BUNDLES)];
-      mine.set(id, (bundle = { id, flags, closed: false, msgs: [] }));
+      mine.set(id, (bundle = { id, flags, closed: false, msgs: [], matches: new BundleMatches() }));
     }
     if (bundle.closed) return [bundleError(msg, OFPBFC.BUNDLE_CLOSED)];
     if (bundle.flags !== flags) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
@@ -177,8 +180,9 @@ export class Bundles {
     // The inner message's own errors (bad bytes, a bad match) are raised now, as Open vSwitch does.
     const inner = decodeMessage(d.subarray(CTRL_LEN, CTRL_LEN + len));
     if (inner.type !== OFPT.FLOW_MOD || inner.buffer_id >>> 0 !== 0xffffffff) return [bundleError(msg, OFPBFC.MSG_UNSUP)];
-    compileMatch(inner.match, scratch);
+    const m = compileMatch(inner.match, env.scratch);
     bundle.msgs.push(inner);
+    bundle.matches.push(m, env.internMask);
     return [];
   }
 }
@@ -196,9 +200,11 @@ class BundledError extends Error {
 /** Applies a bundle's flow_mods in one transaction, or none of them. */
 function commit(b: Bridge, bundle: Bundle): OfpMessage[] | Promise<OfpMessage[]> {
   return b.applyChange((txn) => {
-    for (const fm of bundle.msgs) {
+    const env = b.flowEnv;
+    for (let i = 0; i < bundle.msgs.length; i++) {
+      const fm = bundle.msgs[i]!;
       try {
-        planFlowMod(b.pipeline, fm, b.flowEnv, txn).apply(txn);
+        planFlowMod(b.pipeline, fm, env, txn, bundle.matches.load(i, env.scratch)).apply(txn);
       } catch (e) {
         throw e instanceof OfpError ? new BundledError(fm, e) : e;
       }

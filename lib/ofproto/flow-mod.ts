@@ -73,9 +73,10 @@ const badFlowMod = (code: OFPFMFC, detail: string): OfpError => new OfpError(OFP
 /**
  * Checks `fm` against the pipeline as `view` sees it — the committed state,
  * or a bundle's transaction with its earlier messages in it — and returns
- * the plan, or throws the spec's error.
+ * the plan, or throws the spec's error. `compiled` is fm's match compiled
+ * earlier (a bundle compiles its messages' matches when they are added).
  */
-export function planFlowMod(p: Pipeline, fm: FlowMod, env: FlowModEnv, view: PlanView = p): FlowModPlan {
+export function planFlowMod(p: Pipeline, fm: FlowMod, env: FlowModEnv, view: PlanView = p, compiled?: CompiledMatch): FlowModPlan {
   switch (fm.command) {
     case OFPFC.ADD:
     case OFPFC.MODIFY:
@@ -92,7 +93,7 @@ export function planFlowMod(p: Pipeline, fm: FlowMod, env: FlowModEnv, view: Pla
   if (fm.table_id !== OFPTT.ALL && p.table(fm.table_id) === undefined) {
     throw badFlowMod(OFPFMFC.BAD_TABLE_ID, `table ${fm.table_id} does not exist`);
   }
-  const m = compileMatch(fm.match, env.scratch);
+  const m = compiled ?? compileMatch(fm.match, env.scratch);
   switch (fm.command) {
     case OFPFC.ADD:
       return planAdd(p, fm, m, env, view);

@@ -125,6 +125,8 @@ export class Pipeline implements PlanView {
   /** The committed version: what lookups use. */
   version = 1;
   private readonly tables: (FlowTable | undefined)[];
+  /** allTables(), cached. */
+  private tableList: FlowTable[] | null = null;
   private readonly byGroup = new Map<number, Set<Rule>>();
   private readonly byMeter = new Map<number, Set<Rule>>();
   /** Rules with an idle or hard timeout. */
@@ -142,15 +144,21 @@ export class Pipeline implements PlanView {
     return this.tables[id];
   }
 
-  /** Existing tables in id order. */
-  *allTables(): IterableIterator<FlowTable> {
-    for (const t of this.tables) if (t !== undefined) yield t;
+  /**
+   * Existing tables in id order. The same array until the set of tables
+   * changes: the datapath asks after every commit, and a generator over 255
+   * tables per flow_mod took about a tenth of the daemon's CPU time under
+   * `ovs-ofctl add-flows` (one flow_mod per commit).
+   */
+  allTables(): readonly FlowTable[] {
+    return (this.tableList ??= this.tables.filter((t): t is FlowTable => t !== undefined));
   }
 
   /** Replaces the set of tables (TABLE_FEATURES set); the caller has emptied the ones that go. */
   setTables(tables: FlowTable[]): void {
     this.tables.length = 0;
     for (const t of tables) this.tables[t.id] = t;
+    this.tableList = null;
   }
 
   /** The committed pipeline has no pending changes. */

@@ -45,7 +45,12 @@ export interface PacketInEvent {
 export type AsyncEvent =
   | { kind: 'packet-in'; event: PacketInEvent }
   | { kind: 'flow-removed'; msg: Omit<FlowRemoved, 'xid'> }
-  | { kind: 'port-status'; msg: Omit<PortStatus, 'xid'> };
+  | {
+      kind: 'port-status';
+      msg: Omit<PortStatus, 'xid'>;
+      /** The connection whose PORT_MOD made the change; before OpenFlow 1.5 it is not told (connmgr). */
+      origin?: RequestOrigin;
+    };
 
 /** FEATURES_REPLY's switch-wide fields. */
 export interface SwitchFeatures {

@@ -41,8 +41,11 @@
  *  - ARP/RARP fields only for Ethernet/IPv4 ARP (hardware 1, protocol
  *    0x0800, lengths 6 and 4). arp_op keeps all 16 bits (OpenFlow's
  *    field is 16 bits wide; Open vSwitch keeps only an op <= 255).
- *  - MPLS: eth_type 0x8847/0x8848 and the top label stack entry; nothing
- *    beneath the stack is parsed.
+ *  - MPLS: eth_type 0x8847/0x8848 and the top label stack entry. Open
+ *    vSwitch parses nothing beneath the stack (it re-parses after a pop, by
+ *    recirculating); we read the payload into the L3/L4 words, marked in
+ *    word PBB_ISID's top byte (extractBeneathMpls), so that translation can
+ *    match it after a pop_mpls without recirculating.
  *  - PBB: eth_type 0x88e7 and the I-SID (Open vSwitch parses no PBB; the
  *    rule, read the I-TAG only if whole, is the one it applies elsewhere).
  *  - ICMPv6 ND target, SLL, TLL: type 135/136 with code 0 (icmpv6.ts has
@@ -64,7 +67,7 @@
 import { ARP, checkArp } from './arp.js';
 import { ETH, ETH_TYPE, LLC_SNAP, isVlanTpid, snapType } from './ethernet.js';
 import { ICMPV4 } from './icmpv4.js';
-import { KW, NW_FRAG } from './flow-key.js';
+import { KW, MPLS_BENEATH, NW_FRAG } from './flow-key.js';
 import { ICMPV6, ND, ND_OPT } from './icmpv6.js';
 import { IPPROTO } from './ip.js';
 import { IPV4, IP_FRAG, checkIpv4 } from './ipv4.js';
@@ -195,19 +198,14 @@ export function extractFrame(
     case ETH_TYPE.RARP:
       if (checkArp(buf, p, end - p) !== WireError.OK) return;
       if (lay !== null) lay.l3 = p;
-      key[KW.NW_SRC] = get32i(buf, p + ARP.SPA);
-      key[KW.NW_DST] = get32i(buf, p + ARP.TPA);
-      key[KW.ARP_OP_EXTHDR] = (get16(buf, p + ARP.OPER) << 16) >>> 0;
-      key[KW.ARP_SHA_HI] = get16(buf, p + ARP.SHA);
-      key[KW.ARP_SHA_LO] = get32i(buf, p + ARP.SHA + 2);
-      key[KW.ARP_THA_HI] = get16(buf, p + ARP.THA);
-      key[KW.ARP_THA_LO] = get32i(buf, p + ARP.THA + 2);
+      extractArp(buf, p, key);
       return;
     case ETH_TYPE.MPLS:
     case ETH_TYPE.MPLS_MCAST:
       if (end - p >= MPLS.HEADER_LEN) {
         key[KW.MPLS_LSE] = get32i(buf, p);
         if (lay !== null) lay.mpls = p;
+        extractBeneathMpls(buf, p, end, key);
       }
       return;
     case ETH_TYPE.PBB:
@@ -216,6 +214,51 @@ export function extractFrame(
     default:
       return;
   }
+}
+
+function extractArp(buf: Uint8Array, p: number, key: Uint32Array): void {
+  key[KW.NW_SRC] = get32i(buf, p + ARP.SPA);
+  key[KW.NW_DST] = get32i(buf, p + ARP.TPA);
+  key[KW.ARP_OP_EXTHDR] = (get16(buf, p + ARP.OPER) << 16) >>> 0;
+  key[KW.ARP_SHA_HI] = get16(buf, p + ARP.SHA);
+  key[KW.ARP_SHA_LO] = get32i(buf, p + ARP.SHA + 2);
+  key[KW.ARP_THA_HI] = get16(buf, p + ARP.THA);
+  key[KW.ARP_THA_LO] = get32i(buf, p + ARP.THA + 2);
+}
+
+/**
+ * The packet beneath the label stack whose top entry is at buf[p]: walks
+ * to the bottom-of-stack entry and reads what follows into the L3/L4
+ * words, recording its kind and the stack's depth in word PBB_ISID's top
+ * byte (flow-key.ts MPLS_BENEATH). Nothing in the stack names the payload
+ * (pop_mpls is told its EtherType), so it is read by its first bytes:
+ * IP version 4 or 6, else an Ethernet/IPv4 ARP; translation uses the
+ * fields only after a pop to the matching EtherType. The layout is left
+ * alone: the datapath re-extracts after a pop (execute.ts ensureL3).
+ */
+function extractBeneathMpls(buf: Uint8Array, p: number, end: number, key: Uint32Array): void {
+  let depth = 1;
+  while ((buf[p + 2]! & 1) === 0) {
+    p += MPLS.HEADER_LEN;
+    // A stack deeper than the depth field holds is left unparsed beneath.
+    if (end - p < MPLS.HEADER_LEN || ++depth > MPLS_BENEATH.DEPTH_MAX) return;
+  }
+  p += MPLS.HEADER_LEN;
+  if (end - p < 1) return;
+  let kind: number = MPLS_BENEATH.NONE;
+  const version = buf[p]! >>> 4;
+  if (version === 4 && checkIpv4(buf, p, end - p) === WireError.OK) {
+    extractIpv4(buf, p, end, key, null);
+    kind = MPLS_BENEATH.IPV4;
+  } else if (version === 6 && checkIpv6(buf, p, end - p) === WireError.OK) {
+    extractIpv6(buf, p, end, key, null);
+    kind = MPLS_BENEATH.IPV6;
+  } else if (checkArp(buf, p, end - p) === WireError.OK) {
+    extractArp(buf, p, key);
+    kind = MPLS_BENEATH.ARP;
+  }
+  if (kind === MPLS_BENEATH.NONE) return;
+  key[KW.PBB_ISID] = ((kind | (depth << MPLS_BENEATH.DEPTH_SHIFT)) << MPLS_BENEATH.SHIFT) >>> 0;
 }
 
 function extractIpv4(buf: Uint8Array, p: number, end: number, key: Uint32Array, lay: FrameLayout | null): void {

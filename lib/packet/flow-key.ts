@@ -36,7 +36,11 @@
  *  28..31  ipv6_nd_target
  *  32  ipv6_flabel[19:0]
  *  33  MPLS top label stack entry: label[31:12] | tc[11:9] | bos[8] | ttl[7:0]
- *  34  pbb_isid[23:0]
+ *  34  pbb_isid[23:0]; on an MPLS frame, bits 31:24 say what lies beneath
+ *      the label stack (MPLS_BENEATH), whose fields words 11..32 then
+ *      hold: the frame as a pop_mpls that ends the stack leaves it, so a
+ *      later table can match it (OpenFlow 1.3.5 §5.12 applies pop_mpls
+ *      before the next table's lookup). Not an OF1.3 match field.
  *  35  inner VLAN of a double-tagged frame: TCI | OFPVID_PRESENT in the
  *      low 16 bits, laid out as word 10's; 0 with fewer than two tags.
  *      Not an OF1.3 match field: it is there so that a pop_vlan followed
@@ -84,6 +88,25 @@ export const enum KW {
   RESERVED = 35,
   /** The inner (second) VLAN tag: TCI | OFPVID_PRESENT, or 0. */
   VLAN_INNER = 35,
+}
+
+/**
+ * Word PBB_ISID's top byte on an MPLS frame: what extraction found beneath
+ * the bottom of the label stack. TYPE_MASK bits: NONE (nothing parsed),
+ * IPV4, IPV6 or ARP; above them, the stack's depth in entries (NONE for a
+ * stack deeper than DEPTH_MAX), since the payload is what a pop exposes only once every
+ * entry of the packet's stack has been popped.
+ */
+export const enum MPLS_BENEATH {
+  SHIFT = 24,
+  MASK = 0xff000000,
+  TYPE_MASK = 3,
+  NONE = 0,
+  IPV4 = 1,
+  IPV6 = 2,
+  ARP = 3,
+  DEPTH_SHIFT = 2,
+  DEPTH_MAX = 63,
 }
 
 /** nw_frag bits in word 11 (not an OF1.3 match field; the datapath uses it). */

@@ -4,9 +4,10 @@
  *
  * LSE = label(20) TC(3) S(1) TTL(8); "TC" was "EXP" before RFC 5462. The
  * bottom-of-stack bit S ends the stack. The flow key keeps the top entry
- * only, in wire layout (flow-key.ts word MPLS_LSE), and the packet beneath
- * the stack is not parsed: nothing in the label stack says what it is
- * (OpenFlow's pop_mpls action is told the EtherType), as in Open vSwitch.
+ * only, in wire layout (flow-key.ts word MPLS_LSE). Nothing in the label
+ * stack says what the packet beneath it is (OpenFlow's pop_mpls action is
+ * told the EtherType): extraction reads it by its first bytes and marks
+ * what it found (flow-key.ts MPLS_BENEATH), for translation after a pop.
  */
 import { HeaderView, WireError, get32, put32 } from './wire.js';
 

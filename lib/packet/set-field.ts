@@ -93,3 +93,31 @@ function replace32(buf: Uint8Array, o: number, v: number, c: number): number {
   put32(buf, o, v >>> 0);
   return csumUpdate16(csumUpdate16(c, old >>> 16, v >>> 16), old & 0xffff, v & 0xffff);
 }
+
+/**
+ * Sets ip_proto of the IP header at `l3` (IPv4 Protocol; for IPv6 the Next
+ * Header that names the transport header at `l4`, the last of the
+ * extension chain, found at `nhAt`) from `old` to `now`, fixing the IPv4
+ * header checksum and the pseudo-header part of the transport checksum at
+ * `l4`, which `old` names (TCP, UDP, ICMPv6 carry it; ICMP and SCTP do
+ * not). The transport header itself is left as it is: OpenFlow's
+ * set_field ip_proto rewrites one field, not the segment.
+ */
+export function setIpProto(buf: Uint8Array, l3: number, ipv6: boolean, nhAt: number, old: number, now: number, l4: number): void {
+  buf[nhAt] = now;
+  if (!ipv6) {
+    const c = l3 + IPV4.CHECKSUM;
+    // Protocol shares a 16-bit word with TTL.
+    const ttl = buf[l3 + IPV4.TTL]! << 8;
+    put16(buf, c, csumUpdate16(get16(buf, c), ttl | old, ttl | now));
+  }
+  if (l4 < 0) return;
+  if (old === IPPROTO.TCP) {
+    put16(buf, l4 + L4CSUM.TCP, csumUpdate16(get16(buf, l4 + L4CSUM.TCP), old, now));
+  } else if (old === IPPROTO.UDP) {
+    const u = get16(buf, l4 + L4CSUM.UDP);
+    if (u !== 0) put16(buf, l4 + L4CSUM.UDP, csumUpdate16(u, old, now) || 0xffff);
+  } else if (old === IPPROTO.ICMPV6 && ipv6) {
+    put16(buf, l4 + L4CSUM.ICMPV6, csumUpdate16(get16(buf, l4 + L4CSUM.ICMPV6), old, now));
+  }
+}

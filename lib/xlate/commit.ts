@@ -43,6 +43,11 @@ export function commitActions(flow: FlowState, base: FlowState, wc: Uint32Array,
     if (t === ETH_TYPE_IPV4) commitIpv4(flow, base, wc, b);
     else if (t === ETH_TYPE_IPV6) commitIpv6(flow, base, wc, b);
     else if (t === ETH_TYPE_ARP || t === ETH_TYPE_RARP) commitArp(flow, base, wc, b);
+    if (isIpType(t) && diff(flow, base, KW.IP_PROTO_TOS_TTL, 0xff000000 | 0) !== 0) {
+      // set_field ip_proto: the transport header stays as it is; later rewrites follow the new protocol.
+      b.emit(ODP.SET_IP_PROTO, flow.ipProto);
+      settle(flow, base, KW.IP_PROTO_TOS_TTL, 0xff000000 | 0);
+    }
     if (isIpType(t) && flow.ipProto === base.ipProto && (flow.key[KW.IP_PROTO_TOS_TTL]! & 2) === 0) {
       commitL4(flow, base, wc, b, t === ETH_TYPE_IPV6);
     }
@@ -56,10 +61,28 @@ export function commitActions(flow: FlowState, base: FlowState, wc: Uint32Array,
     }
   }
   commitVlans(flow, base, b);
+  // Pushes and pops keep both sides' EtherTypes in step; what still differs is a set_field eth_type.
+  if (flow.ethType !== base.ethType) {
+    b.emit(ODP.SET_ETH_TYPE, flow.ethType);
+    base.ethType = flow.ethType;
+  }
   if (flow.priority !== base.priority) {
     b.emit(ODP.SET_PRIORITY, flow.priority);
     base.priority = flow.priority;
   }
+}
+
+/**
+ * Commits tunnel_id (set_field:N->tunnel_id) before an output to a tunnel
+ * port, as Open vSwitch commits flow->tunnel only for tunnel outputs: other
+ * ports carry no tunnel metadata, so their programs stay as they were.
+ */
+export function commitTunnel(flow: FlowState, base: FlowState, b: OdpBuilder): void {
+  const k = flow.key;
+  if (k[KW.TUNNEL_HI] === base.key[KW.TUNNEL_HI] && k[KW.TUNNEL_LO] === base.key[KW.TUNNEL_LO]) return;
+  b.emit(ODP.SET_TUNNEL, k[KW.TUNNEL_HI]!, k[KW.TUNNEL_LO]!);
+  base.key[KW.TUNNEL_HI] = k[KW.TUNNEL_HI]!;
+  base.key[KW.TUNNEL_LO] = k[KW.TUNNEL_LO]!;
 }
 
 /* ---------------------------------------------------------------- helpers */

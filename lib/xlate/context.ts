@@ -53,17 +53,17 @@ export interface XlateCache {
   /** Rules matched, in walk order (credited per packet). */
   readonly rules: readonly Rule[];
   /** Tables looked up: [tableId, matched 0|1] pairs (table statistics). */
-  readonly tables: Int32Array;
+  readonly tables: readonly number[];
   /**
    * Per lookup, for revalidation: [tableId, pristine, metadataHi,
    * metadataLo]. Pristine means the lookup key was the ingress key but
    * for metadata, so a rule change in the table can be tested against
    * the megaflow's own key and mask.
    */
-  readonly visits: Int32Array;
+  readonly visits: readonly number[];
   /** Groups executed, with `buckets[i]` the bucket of groups[i] taken (-1: the group only). */
   readonly groups: readonly Group[];
-  readonly buckets: Int32Array;
+  readonly buckets: readonly number[];
   /** Group ids looked up (existing or not), with what was found, to notice group changes. */
   readonly groupIds: readonly number[];
   readonly groupSeen: readonly (Group | undefined)[];
@@ -76,10 +76,18 @@ export interface XlateCache {
 export interface XlateResult {
   /** The datapath program (odp.ts). */
   readonly actions: Int32Array;
-  /** Every key bit the result depended on: the megaflow's mask. */
+  /**
+   * Every key bit the result depended on: the megaflow's mask. Like
+   * finalKey, a copy when traced, else the translator's own array, valid
+   * until its next translation.
+   */
   readonly wc: Uint32Array;
   readonly xc: XlateCache;
-  /** The flow at the end of the walk (for traces). */
+  /**
+   * The flow at the end of the walk, for traces: a copy when the
+   * translation was traced, else the translator's own array, valid until
+   * its next translation (a flow setup needs no copy).
+   */
   readonly finalKey: Uint32Array;
   /** Trace lines, when asked for. */
   readonly trace: string[] | null;

@@ -15,15 +15,16 @@
  *    no TPIDs; a TPID of 0 means "as the packet has it");
  *  - the MPLS label stack entries known (the key has the top one only), and
  *    whether the packet's stack goes deeper than that;
- *  - whether the L3/L4 words describe the packet: not after a received MPLS
- *    stack or PBB header was popped, since nothing beneath them was parsed.
- *    Such fields read as zero, and actions that need their value (TTL
+ *  - whether the L3/L4 words describe the packet: not after a received PBB
+ *    header was popped, nor after a received MPLS stack was popped unless
+ *    extraction read what is beneath it (MPLS_BENEATH) and the pops name
+ *    its type. Such fields read as zero, and actions that need their value (TTL
  *    decrement, TTL copies) become datapath-side operations (odp.ts).
  *
  * Invariant: key words ETH_TYPE_VLAN's low 16 bits, VLAN_INNER and
  * MPLS_LSE always mirror vlanTci[0], vlanTci[1] and mpls[0] (`sync`).
  */
-import { KEY_WORDS, KW } from '../packet/flow-key.js';
+import { KEY_WORDS, KW, MPLS_BENEATH } from '../packet/flow-key.js';
 
 /** Tags tracked on each side; a push beyond it is ignored (and reported). */
 export const MAX_VLANS = 4;
@@ -75,6 +76,12 @@ export class FlowState {
   mplsRecvPopped = 0;
   /** The L3/L4 words describe the packet (see the essay). */
   l3Known = true;
+  /**
+   * What extraction found beneath the packet's own label stack (flow-key.ts
+   * MPLS_BENEATH, the top byte of word PBB_ISID), 0 when nothing: the L3/L4
+   * words hold it, and become known when pops end that stack with its type.
+   */
+  mplsBeneath = 0;
   /** set_queue's queue id (Open vSwitch's skb_priority); 0 as received. */
   priority = 0;
 
@@ -100,7 +107,9 @@ export class FlowState {
     this.mplsNext = 0;
     this.mplsPayloadType = 0;
     this.mplsRecvPopped = 0;
+    this.mplsBeneath = 0;
     if (isMplsType(type)) {
+      this.mplsBeneath = key[KW.PBB_ISID]! >>> MPLS_BENEATH.SHIFT;
       this.mpls[0] = key[KW.MPLS_LSE]! | 0;
       this.mplsKnown[0] = -1;
       this.mplsId[0] = MPLS_RECEIVED;
@@ -126,6 +135,7 @@ export class FlowState {
     this.mplsPayloadType = o.mplsPayloadType;
     this.mplsRecvPopped = o.mplsRecvPopped;
     this.l3Known = o.l3Known;
+    this.mplsBeneath = o.mplsBeneath;
     this.priority = o.priority;
   }
 
@@ -218,9 +228,13 @@ export class FlowState {
     }
     this.ethType = ethType;
     if (!isMplsType(ethType)) {
-      // Whatever is left of the stack is payload now.
+      // Whatever is left of the stack is payload now: the packet extraction
+      // read beneath it, if this pop ended exactly that stack and names
+      // the payload's own type.
+      if (!this.l3Known && this.nMpls === 0 && beneathIs(this.mplsBeneath, this.mplsRecvPopped, ethType)) this.l3Known = true;
       this.nMpls = 0;
       this.mplsMore = false;
+      this.mplsBeneath = 0;
       if (!this.l3Known) clearL3(this.key);
     }
     this.sync();
@@ -245,6 +259,24 @@ export class FlowState {
     k[KW.ETH_TYPE_VLAN] = ((k[KW.ETH_TYPE_VLAN]! & 0xffff0000) | (this.nVlans > 0 ? this.vlanTci[0]! & 0xffff : 0)) >>> 0;
     k[KW.VLAN_INNER] = this.nVlans > 1 ? this.vlanTci[1]! & 0xffff : 0;
     k[KW.MPLS_LSE] = this.nMpls > 0 ? this.mpls[0]! >>> 0 : 0;
+  }
+}
+
+/**
+ * Whether `beneath` (MPLS_BENEATH) describes the payload once `popped`
+ * entries of the packet's stack are gone and the EtherType is `ethType`.
+ */
+export function beneathIs(beneath: number, popped: number, ethType: number): boolean {
+  if (beneath >>> MPLS_BENEATH.DEPTH_SHIFT !== popped) return false;
+  switch (beneath & MPLS_BENEATH.TYPE_MASK) {
+    case MPLS_BENEATH.IPV4:
+      return ethType === ETH_TYPE_IPV4;
+    case MPLS_BENEATH.IPV6:
+      return ethType === ETH_TYPE_IPV6;
+    case MPLS_BENEATH.ARP:
+      return ethType === ETH_TYPE_ARP || ethType === ETH_TYPE_RARP;
+    default:
+      return false;
   }
 }
 

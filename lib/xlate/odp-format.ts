@@ -224,6 +224,15 @@ export function formatOdpActions(prog: Int32Array, xc: XlateCache | null): strin
       case ODP.COPY_TTL_OUT:
         out.push('copy_ttl_out');
         return;
+      case ODP.SET_ETH_TYPE:
+        out.push(`set(eth_type(0x${(p[a]! & 0xffff).toString(16).padStart(4, '0')}))`);
+        return;
+      case ODP.SET_IP_PROTO:
+        out.push(`set(ip(proto=${p[a]!}))`);
+        return;
+      case ODP.SET_TUNNEL:
+        out.push(`set(tunnel(tun_id=0x${((BigInt(p[a]! >>> 0) << 32n) | BigInt(p[a + 1]! >>> 0)).toString(16)}))`);
+        return;
       default:
         out.push(`unknown(${op as number})`);
     }
@@ -237,7 +246,7 @@ const FRAG = ['no', 'first', 'later', 'later'];
 export function formatOdpKey(k: Uint32Array, m: Uint32Array, vb = false): string {
   const parts: string[] = ['recirc_id(0)', `in_port(${formatPort(k[KW.IN_PORT]!)})`];
   if (!vb && (m[KW.TUNNEL_HI]! | m[KW.TUNNEL_LO]!) !== 0) {
-    parts.push(`tunnel(tun_id=${hex(k[KW.TUNNEL_HI]!)}${(k[KW.TUNNEL_LO]! >>> 0).toString(16).padStart(8, '0')})`);
+    parts.push(`tunnel(tun_id=0x${((BigInt(k[KW.TUNNEL_HI]! >>> 0) << 32n) | BigInt(k[KW.TUNNEL_LO]! >>> 0)).toString(16)})`);
   }
   const eth = join([
     macFld('src', k[KW.ETH_SRC_HI]!, k[KW.ETH_SRC_LO]!, m[KW.ETH_SRC_HI]!, m[KW.ETH_SRC_LO]!, vb),

@@ -92,6 +92,24 @@ export const enum ODP {
   COPY_TTL_OUT = 26,
   /** isid, mask: the I-SID of the outermost I-TAG */
   SET_PBB = 27,
+  /**
+   * tunHi, tunLo: the tunnel id later OUTPUTs to tunnel ports encapsulate
+   * with (Open vSwitch's set(tunnel(tun_id=...))). Metadata only: the frame's
+   * bytes are untouched. Without it a tunnel port uses the id the packet
+   * arrived with (0 from a non-tunnel port).
+   */
+  SET_TUNNEL = 28,
+  /**
+   * proto: ip_proto (IPv4 Protocol, or the IPv6 Next Header that names the
+   * transport header), fixing the checksums that cover it (OpenFlow's
+   * set_field ip_proto; Open vSwitch cannot write this field).
+   */
+  SET_IP_PROTO = 29,
+  /**
+   * type: the EtherType after the VLAN tags (OpenFlow's set_field eth_type;
+   * Open vSwitch cannot write this field). Nothing else of the frame changes.
+   */
+  SET_ETH_TYPE = 30,
 }
 
 /** Operand count of each opcode (index = opcode). */
@@ -124,6 +142,9 @@ export const ODP_LEN: readonly number[] = (() => {
   n[ODP.COPY_TTL_IN] = 0;
   n[ODP.COPY_TTL_OUT] = 0;
   n[ODP.SET_PBB] = 2;
+  n[ODP.SET_TUNNEL] = 2;
+  n[ODP.SET_IP_PROTO] = 1;
+  n[ODP.SET_ETH_TYPE] = 1;
   return n;
 })();
 

@@ -22,7 +22,7 @@
 import { OFPP, OFPPC, OFPPS, OFPR } from '../openflow/constants.js';
 import type { Match } from '../openflow/types.js';
 import { KW } from '../packet/flow-key.js';
-import { commitActions } from './commit.js';
+import { commitActions, commitTunnel } from './commit.js';
 import { MAX_OUTPUTS, type XlateCtx } from './context.js';
 import { xlateNormal } from './normal.js';
 import { ODP } from './odp.js';
@@ -58,8 +58,12 @@ export function outputTo(ctx: XlateCtx, port: number): void {
     return;
   }
   commitActions(ctx.flow, ctx.base, ctx.wc, ctx.odp);
+  if (TUNNEL_TYPES.has(p.netdev.type)) commitTunnel(ctx.flow, ctx.base, ctx.odp);
   ctx.odp.emit(ODP.OUTPUT, port);
 }
+
+/** Port types that encapsulate with the packet's tunnel_id (lib/netdev/vxlan.ts). */
+const TUNNEL_TYPES: ReadonlySet<string> = new Set(['vxlan']);
 
 /** Every usable port but the input port, in number order, LOCAL last. */
 export function floodPorts(ctx: XlateCtx): number[] {

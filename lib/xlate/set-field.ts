@@ -87,6 +87,7 @@ export function prereqsMet(ctx: XlateCtx, field: OxmName): boolean {
   switch (field) {
     case 'eth_dst':
     case 'eth_src':
+    case 'eth_type':
     case 'tunnel_id':
       return true;
     case 'vlan_vid':
@@ -95,6 +96,7 @@ export function prereqsMet(ctx: XlateCtx, field: OxmName): boolean {
       return flow.nVlans > 0;
     case 'ip_dscp':
     case 'ip_ecn':
+    case 'ip_proto':
       return isIpType(type);
     case 'ipv4_src':
     case 'ipv4_dst':
@@ -145,8 +147,6 @@ export function prereqsMet(ctx: XlateCtx, field: OxmName): boolean {
     case 'in_port':
     case 'in_phy_port':
     case 'metadata':
-    case 'eth_type':
-    case 'ip_proto':
     case 'ipv6_exthdr':
       return false;
     default: {

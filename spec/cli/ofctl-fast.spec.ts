@@ -8,6 +8,10 @@
  * knows, in random order, duplicated, masked with stray bits, without their
  * prerequisites, with odd padding, and with random instructions, flags and
  * counters.
+ *
+ * The same holds for the lean engine lean-dump.ts runs before the printer
+ * is loaded (flow-reply-core.ts with lean-text.ts): it prints the printer's
+ * text or declines.
  */
 import t from 'tap';
 import fc from 'fast-check';
@@ -16,13 +20,15 @@ import { join } from 'node:path';
 import { encodeInstructions, OFPAT, OFPIT, OFPP, Writer, type Instruction } from '../../lib/openflow/index.js';
 import { formatBytes } from '../../lib/cli/print/index.js';
 import { FlowReplyPrinter } from '../../lib/cli/ofctl/fast-flow-stats.js';
+import { FlowReplyCore } from '../../lib/cli/ofctl/flow-reply-core.js';
+import { LEAN_TEXT } from '../../lib/cli/ofctl/lean-text.js';
 import { FIXTURES } from '../helpers/paths.js';
 
 const OPTS = { verbosity: 1 } as const;
 
-/** ofp-print's text of a reply, the fast path's, and whether the fast path printed it. */
-function both(raw: Buffer): { fast: string | undefined; slow: string } {
-  return { fast: new FlowReplyPrinter(OPTS).formatFlowReply(raw), slow: formatBytes(raw, OPTS) };
+/** ofp-print's text of a reply, the fast path's and the lean engine's (undefined where they decline). */
+function both(raw: Buffer): { fast: string | undefined; lean: string | undefined; slow: string } {
+  return { fast: new FlowReplyPrinter(OPTS).formatFlowReply(raw), lean: new FlowReplyCore(OPTS, LEAN_TEXT).formatFlowReply(raw), slow: formatBytes(raw, OPTS) };
 }
 
 function isFlowReply(hex: string): boolean {
@@ -39,13 +45,18 @@ t.test('every recorded flow stats reply prints the same', async (t) => {
   for (const c of session.commands) hexes.push(...c.messages.map((m) => m.hex).filter(isFlowReply));
   t.ok(hexes.length > 0, `${hexes.length} recorded replies`);
   let fastOnes = 0;
+  let leanOnes = 0;
   for (const hex of hexes) {
-    const { fast, slow } = both(Buffer.from(hex, 'hex'));
+    const { fast, lean, slow } = both(Buffer.from(hex, 'hex'));
+    if (lean !== undefined) {
+      leanOnes++;
+      t.equal(lean, slow, `lean: ${hex.slice(0, 48)}`);
+    }
     if (fast === undefined) continue;
     fastOnes++;
     t.equal(fast, slow, hex.slice(0, 48));
   }
-  t.comment(`${fastOnes} of ${hexes.length} taken by the fast path`);
+  t.comment(`${fastOnes} of ${hexes.length} taken by the fast path, ${leanOnes} by the lean engine`);
 });
 
 /* ------------------------------------------------ random replies */
@@ -103,6 +114,12 @@ const INSTRUCTIONS: Instruction[][] = [
   [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: OFPP.CONTROLLER, max_len: 128 }, { type: OFPAT.DEC_NW_TTL }] }],
   [{ type: OFPIT.GOTO_TABLE, table_id: 3 }, { type: OFPIT.METER, meter_id: 5 }],
   [{ type: OFPIT.WRITE_ACTIONS, actions: [{ type: OFPAT.GROUP, group_id: 9 }] }, { type: OFPIT.CLEAR_ACTIONS, actions: [] }],
+  // Lean-text's own set, and its edges.
+  [{ type: OFPIT.APPLY_ACTIONS, actions: [] }],
+  [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: 0, max_len: 0xffff }, { type: OFPAT.OUTPUT, port: 0xfeff, max_len: 7 }] }],
+  [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: OFPP.LOCAL, max_len: 0 }] }],
+  [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: 0xff00, max_len: 0 }] }],
+  [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: 1, max_len: 0 }] }, { type: OFPIT.GOTO_TABLE, table_id: 1 }],
 ];
 
 function instructionBytes(list: Instruction[]): Buffer {
@@ -181,13 +198,18 @@ function reply(entries: Entry[], more: boolean): Buffer {
 
 t.test('random replies: the fast path prints what the printer prints, or declines', async (t) => {
   let taken = 0;
+  let leanTaken = 0;
   let runs = 0;
   fc.assert(
     fc.property(fc.array(entry, { maxLength: 4 }), fc.boolean(), (entries, more) => {
       const raw = reply(entries, more);
       if (raw.length > 0xffff) return true;
       runs++;
-      const { fast, slow } = both(raw);
+      const { fast, lean, slow } = both(raw);
+      if (lean !== undefined) {
+        leanTaken++;
+        if (lean !== slow) throw new Error(`lean differs for ${raw.toString('hex')}:\nlean: ${lean}\nslow: ${slow}`);
+      }
       if (fast === undefined) return true;
       taken++;
       if (fast !== slow) throw new Error(`differs for ${raw.toString('hex')}:\nfast: ${fast}\nslow: ${slow}`);
@@ -196,6 +218,7 @@ t.test('random replies: the fast path prints what the printer prints, or decline
     { numRuns: 3000 },
   );
   t.ok(taken > runs / 4, `the fast path took ${taken} of ${runs} replies`);
+  t.ok(leanTaken > runs / 20, `the lean engine took ${leanTaken} of ${runs} replies`);
 });
 
 t.test('a reply the fast path knows is taken, and one it does not is left to the printer', async (t) => {
@@ -203,6 +226,9 @@ t.test('a reply the fast path knows is taken, and one it does not is left to the
   const r = both(reply([simple], false));
   t.equal(r.fast, r.slow);
   t.match(r.fast, /priority=5,tcp,tp_dst=80 actions=output:2/);
+  t.equal(r.lean, undefined, 'flags are not for the lean engine');
+  const plain = both(reply([{ ...simple, flags: 0 }], true));
+  t.equal(plain.lean, plain.slow, 'the lean engine prints a plain flow as the printer does');
   const vlan: Entry = { ...simple, tlvs: [{ field: 6, value: be16(0x1005) }] };
   t.equal(new FlowReplyPrinter(OPTS).formatFlowReply(reply([simple, vlan], false)), undefined, 'a vlan match goes to the printer');
 });

@@ -169,3 +169,36 @@ t.test('AsciiOut writes numbers as String() does', async (t) => {
   o.commit();
   t.equal(handed, 1, 'a full buffer is handed over at a record boundary');
 });
+
+t.test('AsciiOut reuses its buffer only when the sink is done with the bytes', async (t) => {
+  const kept: Buffer[] = [];
+  const copies: string[] = [];
+  // Larger than Buffer's pool slices, so that each buffer has an ArrayBuffer of its own.
+  const keeping = new AsciiOut((b) => void kept.push(b), 8192, 8);
+  for (const word of ['first-record', 'second-record']) {
+    keeping.str(word);
+    keeping.commit();
+  }
+  t.same(
+    kept.map((b) => b.toString('latin1')),
+    ['first-record', 'second-record'],
+    'a sink that keeps the bytes gets a fresh buffer each time',
+  );
+  t.not(kept[0]!.buffer, kept[1]!.buffer);
+  const seen: ArrayBufferLike[] = [];
+  const done = new AsciiOut(
+    (b) => {
+      copies.push(b.toString('latin1'));
+      seen.push(b.buffer);
+      return true;
+    },
+    8192,
+    8,
+  );
+  for (const word of ['first-record', 'second-record']) {
+    done.str(word);
+    done.commit();
+  }
+  t.same(copies, ['first-record', 'second-record']);
+  t.equal(seen[0], seen[1], 'a sink that is done with them gets the same buffer back');
+});

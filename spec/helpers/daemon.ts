@@ -26,12 +26,14 @@ export interface RunningDaemon {
 export interface StartDaemonOptions {
   /** Runs the daemon inside this network namespace (`ip netns exec NAME`). */
   netns?: string;
+  /** false: no `--listen ptcp:0` (a config file of several bridges gives each its own listeners). */
+  addListen?: boolean;
 }
 
 export async function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, readyMs = 10_000, options: StartDaemonOptions = {}): Promise<RunningDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'ofswitchd-'));
   const ctl = join(dir, 'ofswitchd.ctl');
-  const hasListen = args.includes('--listen');
+  const hasListen = args.includes('--listen') || options.addListen === false;
   // Exactly what a user types, `node bin/ofswitchd ...`, through a shell that
   // drops the test runner's NODE_OPTIONS (tap injects its coverage hooks into
   // every child, and they do not load an extensionless ES module main).

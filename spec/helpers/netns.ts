@@ -70,3 +70,93 @@ export function attachHost(sw: Netns, swIf: string, host: Netns, cidr: string, m
   host.must('ip', 'addr', 'add', cidr, 'dev', 'eth0');
   host.must('ip', 'link', 'set', 'eth0', 'up');
 }
+
+/** A running packet capture: `stop()` ends it and returns tcpdump's lines. */
+export interface Capture {
+  stop(): Promise<string[]>;
+}
+
+/**
+ * Starts `tcpdump -l -n -e` (link headers, so 802.1Q tags show) on `iface` in
+ * `ns`, with an optional filter expression, and resolves once it is
+ * listening, so nothing sent afterwards is missed. Lines have no timestamp,
+ * so they start with the source MAC. Immediate mode, because otherwise
+ * libpcap hands packets over in blocks and the last block dies with SIGINT.
+ */
+export async function capture(ns: Netns, iface: string, filter: string[] = [], readyMs = 5_000): Promise<Capture> {
+  const c = ns.spawn(['tcpdump', '--immediate-mode', '-l', '-t', '-n', '-e', '-i', iface, ...filter]);
+  let out = '';
+  let err = '';
+  c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => c.on('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tcpdump on ${ns.name}/${iface} not listening after ${readyMs} ms: ${err}`)), readyMs);
+    c.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`tcpdump on ${ns.name}/${iface} exited: ${err}`));
+    });
+  });
+  return {
+    async stop() {
+      // SIGINT: tcpdump flushes what it has captured, then exits.
+      c.kill('SIGINT');
+      const killer = setTimeout(() => c.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(killer);
+      return out.split('\n').filter((l) => l !== '');
+    },
+  };
+}
+
+/** What `iperf3 -J` reports for one TCP transfer. */
+export interface IperfResult {
+  bytesReceived: number;
+  bitsPerSecond: number;
+  retransmits: number;
+  /** Segments the sender sent, estimated from bytes and the MSS it used. */
+  segmentsSent: number;
+}
+
+/**
+ * One TCP transfer of `seconds` from `client` to an iperf3 server started in
+ * `server` on `addr:port`; the server serves this one test and exits.
+ */
+export async function iperf3(server: Netns, client: Netns, addr: string, port: number, seconds: number): Promise<IperfResult> {
+  // --forceflush: its stdout is a pipe, and "Server listening" must arrive now.
+  const s = server.spawn(['iperf3', '-s', '-1', '--forceflush', '-p', String(port), '-B', addr]);
+  let sout = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`iperf3 server in ${server.name} not listening: ${sout}`)), 5_000);
+    s.stdout!.on('data', (d: Buffer) => {
+      sout += d.toString();
+      if (sout.includes('Server listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const r = await client.run(['iperf3', '-c', addr, '-p', String(port), '-t', String(seconds), '-J'], (seconds + 15) * 1000);
+  s.kill('SIGKILL');
+  let j: { error?: string; start?: { tcp_mss_default?: number }; end?: { sum_sent?: { bytes: number; retransmits?: number }; sum_received?: { bytes: number; bits_per_second: number } } };
+  try {
+    j = JSON.parse(r.stdout) as typeof j;
+  } catch {
+    throw new Error(`iperf3 client (${r.code}): ${r.stdout.slice(-500)} ${r.stderr}`);
+  }
+  if (j.error !== undefined || j.end?.sum_received === undefined) throw new Error(`iperf3: ${j.error ?? r.stdout.slice(-500)}`);
+  const mss = j.start?.tcp_mss_default ?? 1448;
+  return {
+    bytesReceived: j.end.sum_received.bytes,
+    bitsPerSecond: j.end.sum_received.bits_per_second,
+    // NaN (failing any bound) if this iperf3 cannot read the kernel's count.
+    retransmits: j.end.sum_sent?.retransmits ?? NaN,
+    segmentsSent: Math.ceil((j.end.sum_sent?.bytes ?? 0) / mss),
+  };
+}

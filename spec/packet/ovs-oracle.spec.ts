@@ -12,6 +12,9 @@
  *  - arp_op > 255: Open vSwitch keeps the op only when it fits in its
  *    8-bit nw_proto and shows 0; OpenFlow's arp_op is 16 bits and we keep
  *    it all. Compared as "OVS shows 0".
+ *  - Beneath an MPLS stack: Open vSwitch parses nothing; we read the
+ *    payload (flow-key.ts MPLS_BENEATH), checked against the popped frame
+ *    (mpls-beneath.ts).
  *  - IGMP: Open vSwitch puts the IGMP type/code in tp_src/tp_dst;
  *    OpenFlow 1.3 has no IGMP field and we leave them 0.
  * The TCP flags (not an OpenFlow 1.3 field) are compared with the
@@ -21,6 +24,7 @@ import t from 'tap';
 import { Extractor } from '../../lib/packet/extract.js';
 import { KW, newKey } from '../../lib/packet/flow-key.js';
 import { IN_PORT, corpus, expectedKey, fromHex, keyDiff, loadJson, ovsLineAt, parseOvsFlow } from './helpers.js';
+import { reconcileBeneathMpls } from './mpls-beneath.js';
 
 interface OvsFlows {
   tools: Record<string, string>;
@@ -61,6 +65,7 @@ t.test(`extractKey() agrees with ${ovs.tools['ovs-ofctl']} on every frame and ev
       const theirs = parseOvsFlow(line);
       const want = expectedKey(theirs.fields);
       reconcile(key, want);
+      reconcileBeneathMpls(key, want, b, n);
       const d = keyDiff(key, want);
       if (d !== '') bad.push(`len ${n}: ${d}\n    ovs: ${line}`);
       if (theirs.tcpFlags !== undefined && theirs.tcpFlags !== ex.tcpFlags) bad.push(`len ${n}: tcp_flags ${ex.tcpFlags} vs ovs ${theirs.tcpFlags}`);

@@ -3,8 +3,14 @@
  * volume (dump-flows of 100,000 flows is 14 MB). Building that much text as
  * JavaScript strings costs more in allocation and garbage collection than
  * in formatting; here numbers and short words go straight into bytes, and
- * full buffers are handed to a sink whole (never reused, so the sink may
- * keep them).
+ * full buffers are handed to a sink whole (never reused unless the sink
+ * says it is done with them, so the sink may keep them).
+ *
+ * A sink that is done with the bytes when it returns (a synchronous write,
+ * as to a file, or to a pipe that took everything) says so by returning
+ * true, and the buffer is reused: a fresh megabyte-sized buffer costs an
+ * mmap and hundreds of page faults, several milliseconds per megabyte on a
+ * busy machine.
  *
  * Writes are transactional per record: `mark()` remembers where a record
  * started and `rollback()` forgets what was written since, so a caller can
@@ -22,7 +28,8 @@ export class AsciiOut {
   private markAt = 0;
 
   constructor(
-    private readonly sink: (bytes: Buffer) => void,
+    /** Takes the bytes; returns true if it will not look at them again (they may be overwritten). */
+    private readonly sink: (bytes: Buffer) => unknown,
     private readonly size = 1 << 20,
     private readonly threshold = size / 2,
   ) {
@@ -52,10 +59,9 @@ export class AsciiOut {
   flush(): void {
     if (this.off === 0) return;
     const full = this.buf.subarray(0, this.off);
-    this.buf = Buffer.allocUnsafe(this.size);
     this.off = 0;
     this.markAt = 0;
-    this.sink(full);
+    if (this.sink(full) !== true) this.buf = Buffer.allocUnsafe(this.size);
   }
 
   /** An ASCII (or Latin-1) string. */

@@ -10,8 +10,13 @@
  * does. Differences, on purpose: ovs-ofctl asks Open vSwitch for its own
  * packet-in format (NXT_PACKET_IN2) unless `--packet-in-format=standard`;
  * we speak only OpenFlow 1.3 and get OFPT_PACKET_IN, which prints as
- * ovs-ofctl prints it with that option. `watch:` (Nicira flow monitors) and
- * `--detach` are not supported.
+ * ovs-ofctl prints it with that option. `--detach` is not supported, nor
+ * is `watch:`: OpenFlow 1.3 has no flow monitor of its own (it came with
+ * 1.4's OFPMP_FLOW_MONITOR), and what ovs-ofctl 3.x sends for it under
+ * `-O OpenFlow13` is an extension, ONF EXT-187 (ONFST_FLOW_MONITOR, an
+ * experimenter multipart request; Open vSwitch answers it with the
+ * switch's flows and then streams their changes), which ofctl does not
+ * implement yet.
  *
  * ofp-print DATA [VERBOSITY] prints one message given as hex (white space
  * between bytes allowed), as `ovs-ofctl ofp-print` does; DATA `-` reads the
@@ -42,7 +47,7 @@ export async function monitor(s: Session, args: readonly string[]): Promise<numb
   for (const a of rest) {
     if (/^\d+$/.test(a)) missLen = Number(a);
     else if (a === 'invalid_ttl') invalidTtl = true;
-    else if (a.startsWith('watch:')) throw new CommandError('watch: needs Open vSwitch flow monitors, which OpenFlow 1.3 does not have');
+    else if (a.startsWith('watch:')) throw new CommandError('watch: needs a flow monitor, which OpenFlow 1.3 has only as an extension (ONF EXT-187) that ofctl does not implement');
     else throw new CommandError(`${a}: unknown monitor argument (expected MISS-LEN or invalid_ttl)`);
   }
   if (missLen !== undefined && missLen > 0xffff) throw new CommandError(`${missLen}: miss_send_len must be at most 65535`);

@@ -26,10 +26,16 @@ export class Output {
     if (this.size >= CHUNK) this.flush();
   }
 
-  /** Bytes, after whatever text is pending; the stream keeps `bytes`, so the caller must not reuse them. */
-  writeBytes(bytes: Buffer): void {
+  /**
+   * Bytes, after whatever text is pending. Returns true when the stream
+   * has written them already (nothing is left in its buffer; Node writes
+   * files, and pipes that have room, synchronously) and the caller may
+   * reuse them; else the stream keeps `bytes` and the caller must not.
+   */
+  writeBytes(bytes: Buffer): boolean {
     this.flush();
     this.stream.write(bytes);
+    return (this.stream as { writableLength?: number }).writableLength === 0;
   }
 
   flush(): void {
