@@ -30,10 +30,8 @@
  * or a frame is larger than a slot.
  */
 import { copyBytes } from '../datapath/upcall.js';
-import { macFromName } from './dummy.js';
-import type { Netdev, NetdevFeatures, NetdevStats } from './netdev.js';
-import { zeroStats } from './netdev.js';
-import { RxRing, type FrameBatch, type RxRingGeometry } from './ring.js';
+import { RxRing, type RxRingGeometry } from './ring.js';
+import { SoftNetdev } from './soft-netdev.js';
 
 /** Where patch ends find their peers, by interface name. */
 export class PatchRegistry {
@@ -60,36 +58,23 @@ export const processPatches = new PatchRegistry();
 /** 256 frames per batch, each up to 2048 - 128 bytes after 128 bytes of headroom (as a system port's ring). */
 const PATCH_RING: RxRingGeometry = { slots: 256, slotSize: 2048, headroom: 128 };
 
-/** Open vSwitch shows patch ports with no features and speed 0. */
-const NO_FEATURES: NetdevFeatures = { curr: 0, advertised: 0, supported: 0, peer: 0, curr_speed: 0, max_speed: 0 };
-
-export class PatchNetdev implements Netdev {
+export class PatchNetdev extends SoftNetdev {
   readonly type = 'patch';
   /** The batch the datapath's handler is given (one of two, alternating). */
   ring: RxRing;
   /** The end this one is joined to while both exist and name each other. */
   private peer: PatchNetdev | null = null;
   private filling: RxRing;
-  private adminUp = true;
-  private handler: ((ring: FrameBatch) => void) | null = null;
   private scheduled: NodeJS.Immediate | null = null;
   private closed = false;
-  private readonly listeners = new Set<() => void>();
   private readonly deliverNow = (): void => this.deliver();
-  /* Counters as numbers: bigint increments would allocate per frame. */
-  private rxPackets = 0;
-  private rxBytes = 0;
-  private rxDropped = 0;
-  private txPackets = 0;
-  private txBytes = 0;
-  private txDropped = 0;
-  private txErrors = 0;
 
   constructor(
-    readonly name: string,
+    name: string,
     readonly peerName: string,
     private readonly registry: PatchRegistry = processPatches,
   ) {
+    super(name);
     this.ring = new RxRing(PATCH_RING);
     this.filling = new RxRing(PATCH_RING);
     registry.add(this);
@@ -107,47 +92,8 @@ export class PatchNetdev implements Netdev {
     return this.peer;
   }
 
-  hwAddr(): string {
-    return macFromName(this.name);
-  }
-
   linkUp(): boolean {
     return this.peer !== null && this.adminUp;
-  }
-
-  features(): NetdevFeatures {
-    return { ...NO_FEATURES };
-  }
-
-  stats(): NetdevStats {
-    const s = zeroStats();
-    s.rx_packets = BigInt(this.rxPackets);
-    s.rx_bytes = BigInt(this.rxBytes);
-    s.rx_dropped = BigInt(this.rxDropped);
-    s.tx_packets = BigInt(this.txPackets);
-    s.tx_bytes = BigInt(this.txBytes);
-    s.tx_dropped = BigInt(this.txDropped);
-    s.tx_errors = BigInt(this.txErrors);
-    return s;
-  }
-
-  setAdminUp(up: boolean): void {
-    if (up === this.adminUp) return;
-    this.adminUp = up;
-    this.changed();
-  }
-
-  setAdvertised(advertised: number): boolean {
-    return advertised === 0;
-  }
-
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  onReceive(handler: ((ring: FrameBatch) => void) | null): void {
-    this.handler = handler;
   }
 
   /**
@@ -228,9 +174,5 @@ export class PatchNetdev implements Netdev {
       h(batch);
     }
     batch.clear();
-  }
-
-  private changed(): void {
-    for (const l of this.listeners) l();
   }
 }

@@ -40,10 +40,8 @@ import dgram from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { copyBytes } from '../datapath/upcall.js';
-import { macFromName } from './dummy.js';
-import type { Netdev, NetdevFeatures, NetdevStats } from './netdev.js';
-import { zeroStats } from './netdev.js';
-import { RxRing, type FrameBatch, type RxRingGeometry } from './ring.js';
+import { RxRing, type RxRingGeometry } from './ring.js';
+import { SoftNetdev } from './soft-netdev.js';
 
 export const VXLAN_HLEN = 8;
 /** The I flag: the VNI is valid. */
@@ -212,10 +210,7 @@ const RX_RING: RxRingGeometry = { slots: 256, slotSize: 2048, headroom: 128 };
 const TX_SLOTS = 256;
 const TX_SLOT = 2048;
 
-/** Open vSwitch shows tunnel ports with no features and speed 0. */
-const NO_FEATURES: NetdevFeatures = { curr: 0, advertised: 0, supported: 0, peer: 0, curr_speed: 0, max_speed: 0 };
-
-export class VxlanNetdev implements Netdev {
+export class VxlanNetdev extends SoftNetdev {
   readonly type = 'vxlan';
   readonly ring = new RxRing(RX_RING);
   /** The VNI of each received frame, as (hi, lo) tunnel id words (lib/datapath/port.ts). */
@@ -233,31 +228,20 @@ export class VxlanNetdev implements Netdev {
   private txHead = 0;
   private inFlight = 0;
   private up = false;
-  private adminUp = true;
   private closed = false;
-  private handler: ((ring: FrameBatch) => void) | null = null;
   private scheduled: NodeJS.Immediate | null = null;
-  private readonly listeners = new Set<() => void>();
   private readonly deliverNow = (): void => this.deliver();
   private readonly afterSend = (err: Error | null): void => {
     this.inFlight--;
     if (err !== null) this.txErrors++;
   };
-  /* Counters as numbers: bigint increments would allocate per frame. */
-  rxPackets = 0;
-  rxBytes = 0;
-  rxDropped = 0;
-  rxErrors = 0;
-  txPackets = 0;
-  txBytes = 0;
-  txDropped = 0;
-  txErrors = 0;
 
   constructor(
-    readonly name: string,
+    name: string,
     opts: VxlanOptions,
     endpoints: VxlanEndpoints = processVxlan,
   ) {
+    super(name);
     const family = isIPv4(opts.remoteIp) ? 4 : 6;
     this.remoteIp = canonicalIp(opts.remoteIp);
     this.localIp = opts.localIp !== undefined ? canonicalIp(opts.localIp) : family === 4 ? '0.0.0.0' : '::';
@@ -295,48 +279,8 @@ export class VxlanNetdev implements Netdev {
     this.ready.catch(() => {});
   }
 
-  hwAddr(): string {
-    return macFromName(this.name);
-  }
-
   linkUp(): boolean {
     return this.up && this.adminUp;
-  }
-
-  features(): NetdevFeatures {
-    return { ...NO_FEATURES };
-  }
-
-  stats(): NetdevStats {
-    const s = zeroStats();
-    s.rx_packets = BigInt(this.rxPackets);
-    s.rx_bytes = BigInt(this.rxBytes);
-    s.rx_dropped = BigInt(this.rxDropped);
-    s.rx_errors = BigInt(this.rxErrors);
-    s.tx_packets = BigInt(this.txPackets);
-    s.tx_bytes = BigInt(this.txBytes);
-    s.tx_dropped = BigInt(this.txDropped);
-    s.tx_errors = BigInt(this.txErrors);
-    return s;
-  }
-
-  setAdminUp(up: boolean): void {
-    if (up === this.adminUp) return;
-    this.adminUp = up;
-    this.changed();
-  }
-
-  setAdvertised(advertised: number): boolean {
-    return advertised === 0;
-  }
-
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  onReceive(handler: ((ring: FrameBatch) => void) | null): void {
-    this.handler = handler;
   }
 
   /**
@@ -428,9 +372,5 @@ export class VxlanNetdev implements Netdev {
     const h = this.handler;
     if (h !== null && this.ring.count > 0) h(this.ring);
     this.ring.clear();
-  }
-
-  private changed(): void {
-    for (const l of this.listeners) l();
   }
 }
