@@ -22,6 +22,27 @@ import { flowMod, startHarness } from '../helpers/conn-harness.js';
 
 const errorOf = (m: OfpMessage) => m as Extract<OfpMessage, { type: OFPT.ERROR }> & { code: number };
 
+t.test('SET_CONFIG with undefined flag bits: OFPSCFC_BAD_FLAGS, nothing changed, connection up', async (t) => {
+  const h = await startHarness();
+  t.teardown(h.stop);
+  const c = await OfClient.connect(h.port);
+  t.teardown(() => c.close());
+  await c.expect(OFPT.HELLO);
+  c.sendHello();
+  // Written by hand: version 4, OFPT_SET_CONFIG (9), length 12, xid 0x31,
+  // flags 0x0010 (no such bit: OFPC_FRAG_MASK is 3), miss_send_len 999.
+  const bad = Buffer.from('0409000c000000310010' + '03e7', 'hex');
+  c.write(bad);
+  const e = errorOf(await c.expect(OFPT.ERROR, 0x31));
+  // OFPET_SWITCH_CONFIG_FAILED = 10, OFPSCFC_BAD_FLAGS = 0 (OpenFlow 1.3.5 §A.4.4).
+  t.equal(e.err_type, 10);
+  t.equal(e.code, 0);
+  t.equal(e.data.toString('hex'), bad.toString('hex'), 'the offending request');
+  c.send({ type: OFPT.GET_CONFIG_REQUEST, xid: 0x32 });
+  const cfg = await c.expect(OFPT.GET_CONFIG_REPLY, 0x32);
+  t.same([cfg.flags, cfg.miss_send_len], [0, 0], 'neither the flags nor miss_send_len were applied');
+});
+
 t.test('handshake, echo, features and config on a service connection', async (t) => {
   const h = await startHarness();
   t.teardown(h.stop);
