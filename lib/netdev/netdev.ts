@@ -12,22 +12,10 @@
  * ofproto turns into OFPT_PORT_STATUS. `setAdminUp` is how OFPPC_PORT_DOWN
  * reaches the device, as Open vSwitch brings a netdev down for it.
  */
+import type { PortStats } from '../openflow/types.js';
 
 /** Counters as struct ofp_port_stats carries them; a device that cannot count something reports -1n. */
-export interface NetdevStats {
-  rx_packets: bigint;
-  tx_packets: bigint;
-  rx_bytes: bigint;
-  tx_bytes: bigint;
-  rx_dropped: bigint;
-  tx_dropped: bigint;
-  rx_errors: bigint;
-  tx_errors: bigint;
-  rx_frame_err: bigint;
-  rx_over_err: bigint;
-  rx_crc_err: bigint;
-  collisions: bigint;
-}
+export type NetdevStats = Omit<PortStats, 'port_no' | 'duration_sec' | 'duration_nsec'>;
 
 /** OFPPF_* bitmaps and speeds in kb/s, as struct ofp_port carries them. */
 export interface NetdevFeatures {
