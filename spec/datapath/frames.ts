@@ -164,11 +164,15 @@ export function badChecksums(frame: Uint8Array): string[] {
   }
   p += 2;
   if (type === 0x8847 || type === 0x8848) {
-    for (;;) {
-      const bos = frame[p + 2]! & 1;
+    // Walk the label stack to its bottom; a stack that runs off the end of
+    // the frame (random input may have no bottom-of-stack label) has no
+    // payload to judge.
+    let bottom = false;
+    while (!bottom && p + 4 <= frame.length) {
+      bottom = (frame[p + 2]! & 1) === 1;
       p += 4;
-      if (bos) break;
     }
+    if (!bottom) return bad;
     const v = frame[p]! >>> 4;
     type = v === 4 ? 0x0800 : v === 6 ? 0x86dd : 0;
   }
