@@ -18,7 +18,14 @@
  *    buffers grown by installing them from their bytes, after a full GC,
  *    divided by 100,000.
  *
- *   node dist/bench/flow-mod.js [--flows N] [--runs R] [--no-peer] [--in-process] [--tcp]
+ *   node dist/bench/flow-mod.js [--flows N] [--runs R] [--no-peer] [--in-process] [--tcp] [--only bundle|plain]
+ *
+ * --only runs one of the two end-to-end modes (with or without --bundle).
+ *
+ * Besides the wall time, each run's CPU time of the switch process
+ * (ovs-vswitchd; ofswitchd when it runs as a daemon) is read from
+ * /proc/PID/stat: on a loaded machine the wall time is mostly waiting for a
+ * core, and the CPU time says what the switch itself spent.
  *
  * ovs-ofctl reaches both switches on a Unix socket (Open vSwitch's
  * management socket, ofswitchd's `--listen punix:`), so that the round
@@ -29,7 +36,7 @@
  * built (the harness's minimal connection instead of lib/conn), which shows
  * what the connection layer costs.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -66,6 +73,8 @@ const withPeer = !args.includes('--no-peer');
 const forceInProcess = args.includes('--in-process');
 const overTcp = args.includes('--tcp');
 const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 0) || 3;
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'bundle' && only !== 'plain') throw new Error('--only takes bundle or plain');
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -169,6 +178,18 @@ async function timed(argv: string[]): Promise<{ ms: number; r: CommandResult }> 
   return { ms: performance.now() - t0, r };
 }
 
+/** CPU seconds (user + system) process `pid` has used, or NaN when it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    // Fields 14 and 15 (utime, stime) after the parenthesised command name, in clock ticks (100 per second on Linux).
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function endToEnd(): Promise<void> {
   const why = ovsUnavailable();
   if (why !== null) {
@@ -180,7 +201,7 @@ async function endToEnd(): Promise<void> {
   writeFileSync(file, Array.from({ length: N }, (_, i) => flowText(i)).join('\n') + '\n');
   const ports = { 1: 'p1', 2: 'p2', 3: 'p3' };
   const ovs = startOvs({ ports });
-  let ours: { target: string; stop(): Promise<void> | void; label: string };
+  let ours: { target: string; stop(): Promise<void> | void; label: string; pid?: number };
   if (daemonBuilt() && !forceInProcess && !overTcp) {
     // The same transport as the peer's: ovs-ofctl reaches Open vSwitch on
     // its Unix management socket, and without --bundle every flow_mod is a
@@ -188,7 +209,7 @@ async function endToEnd(): Promise<void> {
     // whichever switch sits behind it.
     const d = await startDaemon(['--listen', `punix:${join(dir, 'ofswitchd.sock')}`, '--controller', 'tcp:127.0.0.1:1', '--fail-mode', 'secure', '--dpid', '1',
       ...Object.entries(ports).flatMap(([no, name]) => ['--port', `${no}=${name}:dummy`])]);
-    ours = { target: `unix:${join(dir, 'ofswitchd.sock')}`, stop: async () => void (await d.stop()), label: 'ofswitchd (Unix socket)' };
+    ours = { target: `unix:${join(dir, 'ofswitchd.sock')}`, stop: async () => void (await d.stop()), label: 'ofswitchd (Unix socket)', pid: d.pid };
   } else if (daemonBuilt() && !forceInProcess) {
     const d = await startOfswitchd({ ports });
     ours = { target: d.target, stop: () => d.stop(), label: 'ofswitchd (TCP loopback)' };
@@ -197,20 +218,23 @@ async function endToEnd(): Promise<void> {
     ours = { target: served.target, stop: () => served.close(), label: 'ofswitch (in-process Bridge over TCP)' };
   }
   const peers = [
-    { label: 'Open vSwitch', target: ovs.target },
-    { label: ours.label, target: ours.target },
+    { label: 'Open vSwitch', target: ovs.target, pid: Number(readFileSync(join(ovs.dir, 'vswitchd.pid'), 'utf8').trim()) || undefined },
+    { label: ours.label, target: ours.target, pid: ours.pid },
   ];
   try {
     console.log(`end to end: ovs-ofctl -O OpenFlow13 add-flows, ${N.toLocaleString('en')} flows, timed to the barrier reply`);
     console.log(`  (best and median of ${RUNS} runs, the two switches taking turns; without --bundle ovs-ofctl waits`);
     console.log('   for a barrier reply after every flow_mod, so that mode measures round trips more than flow_mods)');
-    for (const bundle of [false, true]) {
+    for (const bundle of only === 'bundle' ? [true] : only === 'plain' ? [false] : [false, true]) {
       const times: (number | string)[][] = peers.map(() => []);
+      const cpus: number[][] = peers.map(() => []);
       for (let run = 0; run < RUNS; run++) {
         for (let k = 0; k < peers.length; k++) {
           const target = peers[k]!.target;
           await ovsOfctl(['del-flows', target]);
+          const cpu0 = cpuSeconds(peers[k]!.pid);
           const { ms, r } = await timed([...(bundle ? ['--bundle'] : []), 'add-flows', target, file]);
+          cpus[k]!.push(cpuSeconds(peers[k]!.pid) - cpu0);
           const count = (await ovsOfctl(['dump-aggregate', target])).stdout.match(/flow_count=(\d+)/)?.[1];
           if (r.status !== 0) times[k]!.push(`failed: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
           else if (Number(count) !== N) times[k]!.push(`installed ${count} of ${N}`);
@@ -219,6 +243,7 @@ async function endToEnd(): Promise<void> {
       }
       console.log(`  ${bundle ? 'with --bundle' : 'without bundle'}:`);
       const best: (number | undefined)[] = [];
+      const bestCpu: (number | undefined)[] = [];
       peers.forEach((peer, k) => {
         const ok = times[k]!.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
         const failure = times[k]!.find((x) => typeof x === 'string');
@@ -228,7 +253,10 @@ async function endToEnd(): Promise<void> {
         }
         best[k] = ok[0]!;
         const median = ok[Math.floor(ok.length / 2)]!;
-        console.log(`    ${peer.label.padEnd(40)} best ${(ok[0]! / 1000).toFixed(2)} s (${rate(N, ok[0]!)}), median ${(median / 1000).toFixed(2)} s`);
+        const cpu = cpus[k]!.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+        bestCpu[k] = cpu[0];
+        const cpuText = cpu.length === 0 ? '' : `; switch CPU best ${cpu[0]!.toFixed(2)} s, median ${cpu[Math.floor(cpu.length / 2)]!.toFixed(2)} s`;
+        console.log(`    ${peer.label.padEnd(40)} best ${(ok[0]! / 1000).toFixed(2)} s (${rate(N, ok[0]!)}), median ${(median / 1000).toFixed(2)} s${cpuText}`);
       });
       if (best[1] !== undefined) {
         headlines.push({
@@ -242,6 +270,9 @@ async function endToEnd(): Promise<void> {
       }
       if (best[0] !== undefined && best[1] !== undefined) {
         console.log(`    ratio (Open vSwitch time / ours, best runs): ${(best[0] / best[1]).toFixed(2)}x ${best[1] < best[0] ? '(faster than Open vSwitch)' : '(slower than Open vSwitch)'}`);
+      }
+      if (bestCpu[0] !== undefined && bestCpu[1] !== undefined) {
+        console.log(`    CPU ratio (Open vSwitch switch CPU / ours, best runs): ${(bestCpu[0] / bestCpu[1]).toFixed(2)}x`);
       }
     }
   } finally {

@@ -16,18 +16,26 @@
  * TCP. Printed: each tool's time, flows per second, and the ratio
  * ovs-ofctl / ofctl (above 1: ofctl is faster). Target: at least 1 on both.
  *
+ * Also, for each switch, what the switch itself takes to answer that dump:
+ * from the flow statistics request to the last byte of its last reply,
+ * over a raw connection opened from this process (no client start-up, no
+ * printing), the median of the same number of rounds. With both tools
+ * waiting on the switch, this is the floor under both of their figures.
+ *
  * Needs root and Open vSwitch for the Open vSwitch part (skipped with a
  * note otherwise). `node dist/bench/ofctl.js [--flows N] [--rounds N]
  * [--add-rounds N] [--port P] [--no-ofswitchd]`; ofswitchd listens on
  * 127.0.0.1:P (default: a free port).
  */
 import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OvsInstance } from '../spec/helpers/ovs-instance.js';
 import { startDaemon } from '../spec/helpers/daemon.js';
 import { ROOT } from '../spec/helpers/paths.js';
+import { EARLY_FLOW_REQUEST, EARLY_HELLO, EARLY_REQUEST_XID } from '../lib/cli/ofctl-early.js';
 import { reportHeadline } from './lib/headline.js';
 
 function arg(name: string, dflt: number): number {
@@ -98,6 +106,44 @@ async function flowCount(sw: string, env: NodeJS.ProcessEnv, dir: string): Promi
 interface Figures {
   add: Record<string, number>;
   dump: Record<string, number>;
+  /** The switch's own time to answer the dump (see the essay at the top), ms. */
+  reply: number;
+}
+
+/**
+ * Sends a HELLO and the flow statistics request of `ofctl dump-flows` on a
+ * fresh connection to `sw` (`unix:PATH` or `tcp:HOST:PORT`); resolves with
+ * the ms from the request to the end of the last OFPST_FLOW reply.
+ */
+function replyTime(sw: string): Promise<number> {
+  const m = /^(?:unix:(.+)|tcp:(.+):(\d+))$/.exec(sw);
+  if (!m) throw new Error(`cannot reach ${sw}`);
+  return new Promise((resolve, reject) => {
+    const socket = m[1] !== undefined ? createConnection(m[1]) : createConnection(Number(m[3]), m[2]);
+    let start = 0n;
+    let rest: Buffer = Buffer.alloc(0);
+    socket.on('connect', () => {
+      start = process.hrtime.bigint();
+      socket.write(Buffer.concat([EARLY_HELLO, EARLY_FLOW_REQUEST]));
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const b = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+      let off = 0;
+      while (b.length - off >= 8 && b.length - off >= b.readUInt16BE(off + 2)) {
+        const len = b.readUInt16BE(off + 2);
+        const last = b[off + 1] === 19 && b.readUInt32BE(off + 4) === EARLY_REQUEST_XID && (b.readUInt16BE(off + 10) & 1) === 0;
+        if (b[off + 1] === 1) return reject(new Error(`${sw} answered the dump with an error`));
+        off += len;
+        if (last) {
+          const ms = Number(process.hrtime.bigint() - start) / 1e6;
+          socket.destroy();
+          return resolve(ms);
+        }
+      }
+      rest = b.subarray(off);
+    });
+    socket.on('error', reject);
+  });
 }
 
 async function measure(label: string, sw: string, env: NodeJS.ProcessEnv, dir: string, file: string): Promise<Figures> {
@@ -122,8 +168,14 @@ async function measure(label: string, sw: string, env: NodeJS.ProcessEnv, dir: s
       console.log(`  ${label} dump-flows ${tool.name.padEnd(9)} ${(ms / 1000).toFixed(3)} s`);
     }
   }
+  const reply: number[] = [];
+  for (let r = 0; r < DUMP_ROUNDS; r++) {
+    const ms = await replyTime(sw);
+    reply.push(ms);
+    console.log(`  ${label} switch's own reply time ${(ms / 1000).toFixed(3)} s`);
+  }
   const med = (o: Record<string, number[]>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, median(v)]));
-  return { add: med(add), dump: med(dump) };
+  return { add: med(add), dump: med(dump), reply: median(reply) };
 }
 
 function report(label: string, f: Figures): void {
@@ -137,6 +189,7 @@ function report(label: string, f: Figures): void {
   };
   line('add-flows', f.add);
   line('dump-flows', f.dump);
+  console.log(`${label} the switch's own time to answer the dump: ${(f.reply / 1000).toFixed(3)} s`);
 }
 
 async function main(): Promise<void> {
@@ -180,6 +233,13 @@ async function main(): Promise<void> {
   }
   console.log('');
   for (const [label, f] of results) report(label.padEnd(12), f);
+  const ovsReply = results.find(([label]) => label === 'Open vSwitch')?.[1].reply;
+  const ourReply = results.find(([label]) => label === 'ofswitchd')?.[1].reply;
+  const replyFigures =
+    ovsReply !== undefined && ourReply !== undefined
+      ? [{ name: `switch's own reply time, dump of ${FLOWS.toLocaleString('en-US')} flows`, unit: 's', ours: ourReply / 1000, peer: ovsReply / 1000, peerName: 'Open vSwitch', better: 'lower' as const }]
+      : [];
+  if (replyFigures.length) console.log(`reply time ratio Open vSwitch/ofswitchd ${(ovsReply! / ourReply!).toFixed(2)}`);
   reportHeadline(
     'ofctl',
     results.flatMap(([label, f]) =>
@@ -191,7 +251,7 @@ async function main(): Promise<void> {
         peerName: 'ovs-ofctl',
         better: 'lower' as const,
       })),
-    ),
+    ).concat(replyFigures),
   );
 }
 

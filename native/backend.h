@@ -6,6 +6,7 @@
 #ifndef OFSWITCH_NATIVE_BACKEND_H
 #define OFSWITCH_NATIVE_BACKEND_H
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -25,6 +26,17 @@ class SysError : public std::runtime_error {
   int err_;
 };
 
+// The Ethernet minimum frame, FCS excluded (IEEE 802.3 3.2.8, the Pad
+// field; Linux's ETH_ZLEN). An Ethernet NIC pads a shorter frame with zeros
+// on transmit (drivers call skb_put_padto(skb, ETH_ZLEN)); veth, AF_PACKET
+// and TAP do not, so a frame made short by a pop (VLAN, MPLS) would leave
+// us shorter than any wire could carry it. Backends pad by pointing one more iovec at
+// kEthPad: no copy, no extra system call. Packet-ins are not padded (they
+// carry the packet as the switch holds it).
+constexpr uint32_t kEthMinFrame = 60;
+constexpr uint32_t kEthHeaderLen = 14;
+inline constexpr uint8_t kEthPad[kEthMinFrame - kEthHeaderLen] = {};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -42,6 +54,18 @@ class Backend {
   // dropped or errors.
   virtual uint32_t Send(const uint8_t* bytes, size_t nbytes, const int32_t* desc, uint32_t count,
                         uint64_t* counters) = 0;
+  // Transmit lanes (a port's queues): another descriptor that only sends,
+  // whose frames carry skb priority `priority` so that the interface's
+  // qdisc classes them (AF_PACKET takes the priority per socket, so one
+  // socket per queue keeps sends batched). Returns the lane's number (1,
+  // 2, ...); lane 0 is the port's own descriptor. Only packet sockets
+  // have lanes.
+  virtual uint32_t AddTxLane(uint32_t /*priority*/) { throw SysError("transmit lanes on " + name(), EOPNOTSUPP); }
+  // Send() on lane `lane`; an unknown lane sends on lane 0.
+  virtual uint32_t SendLane(uint32_t /*lane*/, const uint8_t* bytes, size_t nbytes, const int32_t* desc, uint32_t count,
+                            uint64_t* counters) {
+    return Send(bytes, nbytes, desc, count, counters);
+  }
   // Reads and clears a pending socket error (SO_ERROR); 0 if none.
   virtual int TakeError() { return 0; }
   // Folds the kernel's own drop counters into `counters`.

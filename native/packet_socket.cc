@@ -48,7 +48,15 @@
 //
 // Send is sendmmsg in both modes (the V3 TX ring offers nothing over it
 // here): one call per up to kBatch frames, each frame's iovec pointing
-// straight into the JS buffer behind a static zero vnet header.
+// straight into the JS buffer behind a static zero vnet header; a frame
+// shorter than the Ethernet minimum gets a third iovec of zeros (kEthPad)
+// so it leaves at 60 bytes, as from a NIC.
+//
+// Queues: a qdisc classes a frame by its skb priority, which AF_PACKET
+// takes from the socket (SO_PRIORITY), not per message. So each queue of a
+// port (lib/netdev/system.ts) gets a transmit lane: a send-only socket
+// (protocol 0: it receives nothing) with the queue's priority, sent to with
+// the same batched sendmmsg. Lane 0 is the main socket, priority 0.
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -60,6 +68,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "backend.h"
 #include "frame.h"
@@ -97,7 +106,7 @@ RecvScratch& Scratch() {
 
 struct SendScratch {
   mmsghdr msgs[kBatch];
-  iovec iov[kBatch][2];
+  iovec iov[kBatch][3];
   uint32_t lens[kBatch];
 };
 
@@ -152,6 +161,40 @@ class PacketSocket : public Backend {
 
   uint32_t Send(const uint8_t* bytes, size_t nbytes, const int32_t* desc, uint32_t count,
                 uint64_t* counters) override {
+    return SendFd(fd_, bytes, nbytes, desc, count, counters);
+  }
+
+  // A lane socket: protocol 0, so it receives nothing; bound to the
+  // interface so sendmmsg needs no address; the same zero vnet header as
+  // the main socket's sends; SO_PRIORITY for the qdisc.
+  uint32_t AddTxLane(uint32_t priority) override {
+    const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw SysError("socket(AF_PACKET) for a transmit lane", errno);
+    try {
+      SetInt(fd, SOL_PACKET, PACKET_VNET_HDR, 1, "setsockopt(PACKET_VNET_HDR)");
+      SetInt(fd, SOL_SOCKET, SO_PRIORITY, int(priority), "setsockopt(SO_PRIORITY)");
+      sockaddr_ll sll = {};
+      sll.sll_family = AF_PACKET;
+      sll.sll_protocol = 0;
+      sll.sll_ifindex = ifindex_;
+      if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) throw SysError("bind(" + name_ + ") for a transmit lane", errno);
+    } catch (...) {
+      close(fd);
+      throw;
+    }
+    lanes_.push_back(fd);
+    return uint32_t(lanes_.size());
+  }
+
+  uint32_t SendLane(uint32_t lane, const uint8_t* bytes, size_t nbytes, const int32_t* desc, uint32_t count,
+                    uint64_t* counters) override {
+    const int fd = lane >= 1 && lane <= lanes_.size() ? lanes_[lane - 1] : fd_;
+    return SendFd(fd, bytes, nbytes, desc, count, counters);
+  }
+
+ private:
+  uint32_t SendFd(int fd, const uint8_t* bytes, size_t nbytes, const int32_t* desc, uint32_t count,
+                  uint64_t* counters) {
     static thread_local SendScratch s;
     uint32_t sent = 0;
     uint32_t i = 0;
@@ -164,17 +207,23 @@ class PacketSocket : public Backend {
           counters[kTxErrors]++;
           continue;
         }
+        const uint32_t pad = uint32_t(len) < kEthMinFrame ? kEthMinFrame - uint32_t(len) : 0;
         s.iov[m][0] = {const_cast<VnetHdr*>(&kZeroVnet), sizeof kZeroVnet};
         s.iov[m][1] = {const_cast<uint8_t*>(bytes) + off, size_t(len)};
+        s.iov[m][2] = {const_cast<uint8_t*>(kEthPad), pad};
         std::memset(&s.msgs[m].msg_hdr, 0, sizeof(msghdr));
         s.msgs[m].msg_hdr.msg_iov = s.iov[m];
-        s.msgs[m].msg_hdr.msg_iovlen = 2;
-        s.lens[m] = uint32_t(len);
+        s.msgs[m].msg_hdr.msg_iovlen = pad ? 3 : 2;
+        // tx_bytes counts the frame as sent, padding included: what a Linux
+        // NIC counts (its driver pads skb->len before counting), what the
+        // kernel's own tx_bytes for this interface shows, and what the
+        // receiver's rx_bytes shows.
+        s.lens[m] = uint32_t(len) + pad;
         m++;
       }
       uint32_t k = 0;
       while (k < m) {
-        const int r = sendmmsg(fd_, s.msgs + k, m - k, MSG_DONTWAIT);
+        const int r = sendmmsg(fd, s.msgs + k, m - k, MSG_DONTWAIT);
         counters[kTxSyscalls]++;
         if (r > 0) {
           for (uint32_t q = k; q < k + uint32_t(r); q++) counters[kTxBytes] += s.lens[q];
@@ -199,6 +248,7 @@ class PacketSocket : public Backend {
     return sent;
   }
 
+ public:
   int TakeError() override {
     int err = 0;
     socklen_t len = sizeof err;
@@ -260,6 +310,8 @@ class PacketSocket : public Backend {
   }
 
   void Release() {
+    for (int fd : lanes_) close(fd);
+    lanes_.clear();
     if (ring_) munmap(ring_, ring_len_);
     ring_ = nullptr;
     if (fd_ >= 0) close(fd_);
@@ -357,6 +409,8 @@ class PacketSocket : public Backend {
   std::string name_;
   int ifindex_ = 0;
   int fd_ = -1;
+  // Transmit lanes' descriptors (AddTxLane); lane i is lanes_[i - 1].
+  std::vector<int> lanes_;
   uint8_t* ring_ = nullptr;
   size_t ring_len_ = 0;
   uint32_t block_size_ = 0;

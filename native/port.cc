@@ -17,6 +17,10 @@
 // by (offset, length) pairs in `desc`, typically slots of a received batch
 // forwarded as they are, or frames the datapath built in its own buffer.
 // The kernel has copied them when it returns.
+//
+// Transmit lanes. addTxLane(priority) adds a send-only socket with that skb
+// priority (a port's queue, shaped by the interface's qdisc), and
+// send(bytes, desc, count, lane) sends on it.
 
 #include <uv.h>
 
@@ -36,6 +40,7 @@ class Port : public Napi::ObjectWrap<Port>, public FrameSink {
                            InstanceMethod<&Port::Start>("start"),
                            InstanceMethod<&Port::Stop>("stop"),
                            InstanceMethod<&Port::Send>("send"),
+                           InstanceMethod<&Port::AddTxLane>("addTxLane"),
                            InstanceMethod<&Port::ReadKernelStats>("readKernelStats"),
                            InstanceMethod<&Port::Close>("close"),
                            InstanceAccessor<&Port::GetName>("name"),
@@ -176,8 +181,24 @@ class Port : public Napi::ObjectWrap<Port>, public FrameSink {
     }
     Napi::Uint8Array b = bytes.As<Napi::Uint8Array>();
     Napi::Int32Array d = desc.As<Napi::Int32Array>();
-    const uint32_t sent = backend_->Send(b.Data(), b.ByteLength(), d.Data(), count, counters_);
+    // A fourth argument names a transmit lane (a queue's socket, AddTxLane).
+    const uint32_t lane = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Uint32Value() : 0;
+    const uint32_t sent = lane == 0 ? backend_->Send(b.Data(), b.ByteLength(), d.Data(), count, counters_)
+                                    : backend_->SendLane(lane, b.Data(), b.ByteLength(), d.Data(), count, counters_);
     return Napi::Number::New(env, sent);
+  }
+
+  // addTxLane(priority): opens a send-only socket whose frames carry skb
+  // priority `priority`; returns its lane number for send()'s fourth argument.
+  Napi::Value AddTxLane(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_ || !backend_) throw Napi::Error::New(env, "Port: closed");
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "addTxLane(priority: number)");
+    try {
+      return Napi::Number::New(env, backend_->AddTxLane(info[0].As<Napi::Number>().Uint32Value()));
+    } catch (const SysError& e) {
+      throw MakeSysError(env, e.what(), e.err());
+    }
   }
 
   Napi::Value ReadKernelStats(const Napi::CallbackInfo& info) {

@@ -11,13 +11,16 @@
 //
 // A TAP has no multi-message calls: receive reads straight into the JS
 // slots (no copy in between) until EAGAIN or the per-wakeup budget; send
-// is one write() per frame. Closing the descriptor deletes the device
-// (it is not made persistent).
+// is one writev() per frame, with a second iovec of zeros (kEthPad) when
+// the frame is shorter than the Ethernet minimum, so the host sees the
+// 60-byte frame a NIC would have received. Closing the descriptor deletes
+// the device (it is not made persistent).
 
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -82,15 +85,18 @@ class Tap : public Backend {
         counters[kTxErrors]++;
         continue;
       }
+      const uint32_t pad = uint32_t(len) < kEthMinFrame ? kEthMinFrame - uint32_t(len) : 0;
+      const iovec iov[2] = {{const_cast<uint8_t*>(bytes) + off, size_t(len)},
+                            {const_cast<uint8_t*>(kEthPad), pad}};
       ssize_t r;
       do {
-        r = write(fd_, bytes + off, size_t(len));
+        r = writev(fd_, iov, pad ? 2 : 1);
       } while (r < 0 && errno == EINTR);
       counters[kTxSyscalls]++;
-      if (r == len) {
+      if (r == ssize_t(len) + ssize_t(pad)) {
         sent++;
         counters[kTxPackets]++;
-        counters[kTxBytes] += uint32_t(len);
+        counters[kTxBytes] += uint32_t(len) + pad;  // as sent, padding included (see packet_socket.cc)
       } else if (r < 0 && (errno == EIO || errno == EAGAIN || errno == EWOULDBLOCK)) {
         counters[kTxDropped]++;  // EIO: the device is down
       } else {

@@ -152,6 +152,8 @@ export class Classifier<R extends ClsRule> {
   private pending: Entry<R>[] = [];
   private nextId = 0;
   private nRules = 0;
+  /** The highest version any entry was added at (see `lookup`). */
+  private newestAdd = -Infinity;
   private nLookups = 0;
   private nVisited = 0;
   private nSearched = 0;
@@ -215,6 +217,7 @@ export class Classifier<R extends ClsRule> {
     const newBucket = st.insert(new Entry(rule, h, version));
     if (st.maxPriority !== before) this.vec.reposition(st);
     if (newBucket) this.vec.addStage0Hash(st, st.stage0Hash(rule.value));
+    if (version > this.newestAdd) this.newestAdd = version;
     this.nRules++;
   }
 
@@ -276,6 +279,9 @@ export class Classifier<R extends ClsRule> {
    * into `wc`, when given, every key bit the answer depended on.
    */
   lookup(key: Uint32Array, version: number, wc: Uint32Array | null): R | null {
+    // Every entry is visible at this version when none was added later and
+    // none is removed (awaiting collect): subtables then skip version checks.
+    this.scratch.allVisible = version >= this.newestAdd && this.pending.length === 0;
     const bits = this.vec.bits;
     if (bits.stale) bits.rebuild(this.vec.info, this.vec.length, this.vec.stride, this.tries.slotWords * 32);
     return bits.nGroups <= MAX_GROUPS ? this.lookupBits(key, version, wc) : this.lookupRows(key, version, wc);
@@ -360,7 +366,7 @@ export class Classifier<R extends ClsRule> {
     // Search the survivors in order, until the priorities say stop.
     const subtables = this.vec.subtables;
     const pri = this.vec.pri;
-    let best: Entry<R> | null = null;
+    let best: Subtable<R> | null = null;
     let bestPri = -Infinity;
     let searched = 0;
     let lastSearched = -1;
@@ -373,22 +379,26 @@ export class Classifier<R extends ClsRule> {
         if (pri[i] <= bestPri) break search;
         searched++;
         lastSearched = i;
-        const e = subtables[i].find(key, version, wc);
-        if (e !== null && e.priority > bestPri) {
-          best = e;
-          bestPri = e.priority;
+        const st = subtables[i];
+        const p = st.find(key, version, wc);
+        if (p > bestPri) {
+          best = st;
+          bestPri = p;
         }
       }
     }
     // The stop: the first position whose max priority cannot beat the best.
+    // (A binary search whose steps are selects rather than branches: which
+    // way each step goes is random, and mispredicted branches cost more.)
     let stop = n;
     if (best !== null) {
       let lo = lastSearched + 1;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (pri[mid] <= bestPri) hi = mid;
-        else lo = mid + 1;
+      let len = n - lo;
+      while (len > 0) {
+        const half = len >>> 1;
+        const more = pri[lo + half] > bestPri;
+        lo = more ? lo + half + 1 : lo;
+        len = more ? len - half - 1 : half;
       }
       stop = lo;
     }
@@ -430,7 +440,7 @@ export class Classifier<R extends ClsRule> {
     this.nLookups++;
     this.nVisited += stop;
     this.nSearched += searched;
-    return best === null ? null : best.rule;
+    return best === null ? null : best.foundRule();
   }
 
   /** `lookup` one subtable row at a time (tables with many distinct first-stage prefixes). */
@@ -454,7 +464,7 @@ export class Classifier<R extends ClsRule> {
     const pri = vec.pri;
     const info = vec.info;
     const stride = vec.stride;
-    let best: Entry<R> | null = null;
+    let best: Subtable<R> | null = null;
     let bestPri = -Infinity;
     let i = 0;
     let searched = 0;
@@ -528,10 +538,11 @@ export class Classifier<R extends ClsRule> {
         continue;
       }
       searched++;
-      const e = subtables[i].find(key, version, wc);
-      if (e !== null && e.priority > bestPri) {
-        best = e;
-        bestPri = e.priority;
+      const st = subtables[i];
+      const p = st.find(key, version, wc);
+      if (p > bestPri) {
+        best = st;
+        bestPri = p;
       }
     }
     if (wc !== null) {
@@ -546,7 +557,7 @@ export class Classifier<R extends ClsRule> {
     this.nLookups++;
     this.nVisited += i;
     this.nSearched += searched;
-    return best === null ? null : best.rule;
+    return best === null ? null : best.foundRule();
   }
 
   /** Walks trie `t` unless a deep check in `find` already did; returns `walked` with t's bit. */
@@ -604,11 +615,16 @@ export class Classifier<R extends ClsRule> {
     const take = (head: Entry<R>): void => {
       for (let e: Entry<R> | null = head; e !== null; e = e.next) if (visible(e, version)) out.push(e.rule);
     };
+    // An empty mask (a whole-table flow dump) agrees with every bucket:
+    // comparing each bucket's key words would read them all for nothing.
+    const everything = mask.every((w) => w === 0);
     for (const st of this.vec.subtables) {
       if (!isSubset(mask, st.mask)) continue;
       if (isSubset(st.mask, mask)) {
         const head = st.bucket(value);
         if (head !== null) take(head);
+      } else if (everything) {
+        st.forEachBucket(take);
       } else {
         st.forEachBucket((head) => {
           if (agreeOn(head.value, value, mask, mask)) take(head);

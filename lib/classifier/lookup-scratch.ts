@@ -23,6 +23,8 @@ import { hashAddWord, hashFinish } from './hash.js';
 export class LookupScratch {
   /** Generation of the current lookup. */
   gen = 0;
+  /** Whether every entry of the classifier is visible at the current lookup's version (set by the classifier per lookup). */
+  allVisible = false;
   /** memoGen[id] === gen when memoH[id] and memoF[id] hold this lookup's hashes of prefix `id`. */
   memoGen: Float64Array = new Float64Array(16).fill(-1);
   /** The running hash after the prefix's words (to go on hashing later stages). */

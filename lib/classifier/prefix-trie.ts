@@ -46,9 +46,11 @@
  * Nodes live in one Int32Array (five words each) rather than as objects:
  * a walk reads one cache line per node (with the slot bitsets, this cut
  * the walk's cost by more than half at 10,000 rules). A root table holds
- * the walk's state after the first 8 bits for each of their 256 values,
- * rebuilt lazily after changes, so a walk starts a few nodes down (this
- * cut the whole lookup by a third on the 1,000-rule ACL).
+ * the walk's state after the first 8 to 10 bits (more for larger tries)
+ * for each of their values, so a walk starts a few nodes down (this cut
+ * the whole lookup by a third on the 1,000-rule ACL, and going from 8 to
+ * 10 bits another tenth or so at 1,000 and 10,000 rules). Only the entries
+ * a change can affect are recomputed, lazily (see `markRoot`).
  *
  * Concurrency: none; per-lookup results live in `PrefixTries`
  * (prefix-tries.ts), owned by one classifier, and a walk is remembered by
@@ -61,7 +63,7 @@ export interface PrefixField {
   readonly words: number;
 }
 
-/** Node layout in PrefixTrie.nodes: NODE_SIZE words per node. */
+/** Node layout in PrefixTrie.nodes: NODE_SIZE words per node, then the node's slot bitset (`slotWords` words). */
 const PREFIX = 0; // up to 32 bits of prefix, left-aligned
 const NBITS = 1; // how many (0 only at the root)
 const ZERO = 2; // child index for a following 0 bit, or -1
@@ -71,14 +73,21 @@ const NODE_SIZE = 5;
 const NIL = -1;
 
 /**
- * The root table: the walk's state after the first ROOT_BITS bits, for
- * each of their 2^ROOT_BITS values, so that a lookup starts a few nodes
+ * The root table: the walk's state after the first `rootBits` bits, for
+ * each of their 2^rootBits values, so that a lookup starts a few nodes
  * down instead of at the root (the first levels are where every walk goes,
- * one dependent load per node). Rebuilt, lazily, after each change.
- * Entry layout: kind, node, matchLen, maskbits, then the slot bitset of the
- * prefixes passed so far.
+ * one dependent load per node). Entry layout: kind, node, matchLen,
+ * maskbits, then the slot bitset of the prefixes passed so far.
+ *
+ * Its size follows the trie's: ROOT_BITS_MIN bits (256 entries) while the
+ * trie is small, up to ROOT_BITS_MAX (1,024 entries, 24 KiB with two slot
+ * words) from 512 nodes on. Larger tables start walks deeper but fall out
+ * of the CPU caches (on bench/classifier's ACLs, 12 bits was slower than
+ * 10 at 10,000 rules, and 16 slower than 8 at 1,000), and cost memory in
+ * every table that has addresses in its rules.
  */
-const ROOT_BITS = 8;
+const ROOT_BITS_MIN = 8;
+const ROOT_BITS_MAX = 10;
 const RT_KIND = 0; // RT_DONE, RT_AT or RT_AFTER
 const RT_NODE = 1; // RT_AT: the node to compare next; RT_AFTER: the node just passed
 const RT_LEN = 2; // bits matched before RT_NODE (RT_AT) or after it (RT_AFTER)
@@ -98,20 +107,27 @@ export class PrefixTrie {
   readonly fieldBits: number;
   private root = NIL;
   /**
-   * All nodes in one Int32Array (NODE_SIZE words each), so that a walk
+   * All nodes in one Int32Array (`stride` words each: NODE_SIZE words,
+   * then the slot bitset of the prefixes ending there), so that a walk
    * reads one cache line per node instead of chasing objects.
    */
-  private nodes: Int32Array = new Int32Array(16 * NODE_SIZE);
-  /** Per node with HAS_SUBS: (slot, count) pairs of the prefixes ending there. */
-  private subs: (number[] | null)[] = [];
+  private nodes: Int32Array;
   /**
-   * Per node, the same slots as a bitset of `slotWords` words, which is
-   * what a walk ORs into its answer (the pairs above keep the counts).
+   * Words per node. The slot bitset (what a walk ORs into its answer) sits
+   * in the node's record rather than in an array of its own: one cache
+   * line per node visited instead of two.
    */
-  private slotBits: Int32Array;
+  private stride: number;
+  /** Per node with HAS_SUBS: (slot, count) pairs of the prefixes ending there (the bitset has no counts). */
+  private subs: (number[] | null)[] = [];
   private slotWords: number;
-  private rootTable: Int32Array;
+  /** Allocated by the first lookup (a table that is never looked up pays nothing). */
+  private rootTable: Int32Array = new Int32Array(0);
+  private rootBits = ROOT_BITS_MIN;
+  /** Root table entries [dirtyLo, dirtyHi) are stale (see `markRoot`); rootDirty when that range is not empty. */
   private rootDirty = true;
+  private dirtyLo = 0;
+  private dirtyHi = 1 << ROOT_BITS_MAX;
   private nNodes = 0;
   private freeNodes: number[] = [];
 
@@ -119,21 +135,54 @@ export class PrefixTrie {
     this.field = field;
     this.fieldBits = field.words * 32;
     this.slotWords = slotWords;
-    this.slotBits = new Int32Array((this.nodes.length / NODE_SIZE) * slotWords);
-    this.rootTable = new Int32Array((1 << ROOT_BITS) * (RT_BITS + slotWords));
+    this.stride = NODE_SIZE + slotWords;
+    this.nodes = new Int32Array(16 * this.stride);
   }
 
   /** Widens the per-node slot bitsets (when the classifier hands out more slots). */
   setSlotWords(slotWords: number): void {
-    const old = this.slotBits;
+    const old = this.nodes;
     const oldW = this.slotWords;
+    const oldS = this.stride;
     this.slotWords = slotWords;
-    this.slotBits = new Int32Array((this.nodes.length / NODE_SIZE) * slotWords);
+    this.stride = NODE_SIZE + slotWords;
+    this.nodes = new Int32Array((old.length / oldS) * this.stride);
     for (let n = 0; n < this.nNodes; n++) {
-      for (let w = 0; w < Math.min(oldW, slotWords); w++) this.slotBits[n * slotWords + w] = old[n * oldW + w];
+      for (let k = 0; k < NODE_SIZE; k++) this.nodes[n * this.stride + k] = old[n * oldS + k];
+      for (let w = 0; w < Math.min(oldW, slotWords); w++) this.nodes[n * this.stride + NODE_SIZE + w] = old[n * oldS + NODE_SIZE + w];
     }
-    this.rootTable = new Int32Array((1 << ROOT_BITS) * (RT_BITS + slotWords));
-    this.rootDirty = true;
+    // The entry layout changed: the next lookup reallocates and rebuilds it all.
+    this.rootTable = new Int32Array(0);
+    this.markRoot(null, 0);
+  }
+
+  /**
+   * Root table entries go stale when a change touches a node that their
+   * walks reach: marks stale every entry whose first bits agree with
+   * `value` on the first `depth` bits (all of them for a null value), where
+   * `depth` is at most the start of the shallowest node changed (its
+   * bits, children or prefixes). Walks that leave the path above that
+   * depth never see the change. The next lookup recomputes the marked
+   * range: an insert between lookups (a flow_mod while packets flow)
+   * costs a few entries, not the whole table.
+   */
+  private markRoot(value: Uint32Array | null, depth: number): void {
+    const R = this.rootBits;
+    let lo = 0;
+    let hi = 1 << R;
+    if (value !== null && depth > 0) {
+      const k = depth < R ? depth : R;
+      lo = ((value[this.field.word] >>> (32 - k)) << (R - k)) >>> 0;
+      hi = lo + (1 << (R - k));
+    }
+    if (!this.rootDirty) {
+      this.dirtyLo = lo;
+      this.dirtyHi = hi;
+      this.rootDirty = true;
+    } else {
+      if (lo < this.dirtyLo) this.dirtyLo = lo;
+      if (hi > this.dirtyHi) this.dirtyHi = hi;
+    }
   }
 
   /** 32 bits of the field from bit `ofs` on, left-aligned; zeros past the field's end. */
@@ -153,8 +202,8 @@ export class PrefixTrie {
   /** How many leading bits of node `n` equal the field's bits from `ofs`. */
   private equalBits(n: number, key: Uint32Array, ofs: number): number {
     const nodes = this.nodes;
-    const eq = Math.clz32((nodes[n * NODE_SIZE + PREFIX] ^ this.bitsAt(key, ofs)) >>> 0);
-    const nBits = nodes[n * NODE_SIZE + NBITS];
+    const eq = Math.clz32((nodes[n * this.stride + PREFIX] ^ this.bitsAt(key, ofs)) >>> 0);
+    const nBits = nodes[n * this.stride + NBITS];
     return eq < nBits ? eq : nBits;
   }
 
@@ -162,23 +211,20 @@ export class PrefixTrie {
     let n = this.freeNodes.pop();
     if (n === undefined) {
       n = this.nNodes++;
-      if (n * NODE_SIZE >= this.nodes.length) {
+      if ((n + 1) * this.stride > this.nodes.length) {
         const grown = new Int32Array(this.nodes.length * 2);
         grown.set(this.nodes);
         this.nodes = grown;
-        const bits = new Int32Array(this.slotBits.length * 2);
-        bits.set(this.slotBits);
-        this.slotBits = bits;
       }
     }
-    const b = n * NODE_SIZE;
+    const b = n * this.stride;
     this.nodes[b + PREFIX] = prefix | 0;
     this.nodes[b + NBITS] = nBits;
     this.nodes[b + ZERO] = NIL;
     this.nodes[b + ONE] = NIL;
     this.nodes[b + HAS_SUBS] = 0;
     this.subs[n] = null;
-    this.slotBits.fill(0, n * this.slotWords, (n + 1) * this.slotWords);
+    this.nodes.fill(0, b + NODE_SIZE, b + this.stride);
     return n;
   }
 
@@ -188,18 +234,18 @@ export class PrefixTrie {
   }
 
   private child(n: number, dir: number): number {
-    return this.nodes[n * NODE_SIZE + (dir === 0 ? ZERO : ONE)];
+    return this.nodes[n * this.stride + (dir === 0 ? ZERO : ONE)];
   }
 
   private link(parent: number, dir: number, n: number): void {
     if (parent === NIL) this.root = n;
-    else this.nodes[parent * NODE_SIZE + (dir === 0 ? ZERO : ONE)] = n;
+    else this.nodes[parent * this.stride + (dir === 0 ? ZERO : ONE)] = n;
   }
 
   private addSub(n: number, slot: number): void {
     const subs = this.subs[n];
-    this.nodes[n * NODE_SIZE + HAS_SUBS] = 1;
-    this.slotBits[n * this.slotWords + (slot >>> 5)] |= 1 << (slot & 31);
+    this.nodes[n * this.stride + HAS_SUBS] = 1;
+    this.nodes[n * this.stride + NODE_SIZE + (slot >>> 5)] |= 1 << (slot & 31);
     if (subs === null) {
       this.subs[n] = [slot, 1];
       return;
@@ -220,11 +266,11 @@ export class PrefixTrie {
         if (subs[k] !== slot) continue;
         if (--subs[k + 1] === 0) {
           subs.splice(k, 2);
-          this.slotBits[n * this.slotWords + (slot >>> 5)] &= ~(1 << (slot & 31));
+          this.nodes[n * this.stride + NODE_SIZE + (slot >>> 5)] &= ~(1 << (slot & 31));
         }
         if (subs.length === 0) {
           this.subs[n] = null;
-          this.nodes[n * NODE_SIZE + HAS_SUBS] = 0;
+          this.nodes[n * this.stride + HAS_SUBS] = 0;
         }
         return;
       }
@@ -247,17 +293,19 @@ export class PrefixTrie {
 
   /** Adds the first `plen` (> 0) bits of `value` as a prefix of subtable `slot`. */
   insert(value: Uint32Array, plen: number, slot: number): void {
-    this.rootDirty = true;
     let parent = NIL;
     let dir = 0;
     let n = this.root;
     let ofs = 0;
+    // Where the parent's bits start: the parent's children change below.
+    let parentOfs = 0;
     for (;;) {
       if (n === NIL) {
         this.link(parent, dir, this.chain(value, ofs, plen, slot));
+        this.markRoot(value, parentOfs);
         return;
       }
-      const b = n * NODE_SIZE;
+      const b = n * this.stride;
       const nBits = this.nodes[b + NBITS];
       const eq = Math.min(this.equalBits(n, value, ofs), plen - ofs);
       if (eq < nBits) {
@@ -271,11 +319,14 @@ export class PrefixTrie {
         if (ofs + eq === plen) this.addSub(top, slot);
         else this.link(top, 1 - oldDir, this.chain(value, ofs + eq, plen, slot));
         this.link(parent, dir, top);
+        this.markRoot(value, parentOfs);
         return;
       }
+      parentOfs = ofs;
       ofs += nBits;
       if (ofs === plen) {
         this.addSub(n, slot);
+        this.markRoot(value, parentOfs);
         return;
       }
       parent = n;
@@ -286,26 +337,32 @@ export class PrefixTrie {
 
   /** Removes one prefix, which must have been inserted with the same `plen` and `slot`. */
   remove(value: Uint32Array, plen: number, slot: number): void {
-    this.rootDirty = true;
     const path: number[] = [];
     const dirs: number[] = [];
+    /** Where each node of `path` starts (for the root table, see markRoot). */
+    const starts: number[] = [];
     let n = this.root;
     let ofs = 0;
     let dir = 0;
+    let nStart = 0;
     for (;;) {
       if (n === NIL) throw new Error('PrefixTrie.remove: prefix not present');
-      const nBits = this.nodes[n * NODE_SIZE + NBITS];
+      const nBits = this.nodes[n * this.stride + NBITS];
       if (this.equalBits(n, value, ofs) < Math.min(nBits, plen - ofs)) throw new Error('PrefixTrie.remove: prefix not present');
+      nStart = ofs;
       ofs += nBits;
       if (ofs === plen) break;
       if (ofs > plen) throw new Error('PrefixTrie.remove: prefix not present');
       path.push(n);
       dirs.push(dir);
+      starts.push(nStart);
       dir = this.bitAt(value, ofs);
       n = this.child(n, dir);
     }
     this.removeSub(n, slot);
     // Tidy from the node upwards: drop empty leaves, merge single children.
+    // The shallowest node changed is the last parent linked to (or n).
+    let changed = nStart;
     let cur = n;
     let curDir = dir;
     for (let depth = path.length; cur !== NIL; depth--) {
@@ -313,14 +370,16 @@ export class PrefixTrie {
       const replacement = this.tidy(cur);
       if (replacement === cur) break;
       this.link(parent, curDir, replacement);
+      changed = depth > 0 ? starts[depth - 1] : 0;
       cur = parent;
       curDir = depth > 0 ? dirs[depth - 1] : 0;
     }
+    this.markRoot(value, changed);
   }
 
   /** What should stand in place of node `n`: itself, its merged child, or NIL. */
   private tidy(n: number): number {
-    const b = n * NODE_SIZE;
+    const b = n * this.stride;
     const nodes = this.nodes;
     if (nodes[b + HAS_SUBS] !== 0) return n;
     const zero = nodes[b + ZERO];
@@ -331,7 +390,7 @@ export class PrefixTrie {
     }
     if (zero !== NIL && one !== NIL) return n;
     const c = zero !== NIL ? zero : one;
-    const cb = c * NODE_SIZE;
+    const cb = c * this.stride;
     const nBits = nodes[b + NBITS];
     if (nBits + nodes[cb + NBITS] > 32) return n;
     nodes[cb + PREFIX] = (nodes[b + PREFIX] >>> 0) | (nBits === 0 ? nodes[cb + PREFIX] >>> 0 : (nodes[cb + PREFIX] >>> 0) >>> nBits);
@@ -340,58 +399,104 @@ export class PrefixTrie {
     return c;
   }
 
-  /** Recomputes the root table (see ROOT_BITS): the walk of every ROOT_BITS-bit start, cut where it needs more bits. */
+  /**
+   * Recomputes the stale entries of the root table (see ROOT_BITS_MIN): the
+   * walk of each `rootBits`-bit start, cut where it needs more bits. Resizes
+   * the table first, rebuilding all of it, when the trie has outgrown it
+   * (or shrunk well below it: hysteresis, so that churn around a size does
+   * not rebuild the whole table each time).
+   */
   private rebuildRoot(): void {
-    const nodes = this.nodes;
-    const slotBits = this.slotBits;
     const W = this.slotWords;
     const S = RT_BITS + W;
-    const rt = this.rootTable;
-    rt.fill(0);
-    for (let x = 0; x < 1 << ROOT_BITS; x++) {
-      const e = x * S;
-      const v = x << (32 - ROOT_BITS);
-      let n = this.root;
-      let prev = NIL;
-      let matchLen = 0;
-      for (;;) {
-        if (n === NIL) {
-          rt[e + RT_KIND] = RT_DONE;
-          const pb = prev * NODE_SIZE;
-          rt[e + RT_MASKBITS] = prev === NIL || (nodes[pb + ZERO] === NIL && nodes[pb + ONE] === NIL) ? matchLen : matchLen + 1;
-          break;
-        }
-        const b = n * NODE_SIZE;
-        const nBits = nodes[b + NBITS];
-        const known = ROOT_BITS - matchLen;
-        let eq = Math.clz32(nodes[b + PREFIX] ^ (v << matchLen));
-        if (eq > nBits) eq = nBits;
-        if (eq < nBits && eq < known) {
-          rt[e + RT_KIND] = RT_DONE;
-          rt[e + RT_MASKBITS] = matchLen + eq + 1;
-          break;
-        }
-        if (nBits > known) {
-          // Deciding this node needs bits past the table's.
-          rt[e + RT_KIND] = RT_AT;
-          rt[e + RT_NODE] = n;
-          rt[e + RT_LEN] = matchLen;
-          break;
-        }
-        matchLen += nBits;
-        for (let w = 0; w < W; w++) rt[e + RT_BITS + w] |= slotBits[n * W + w];
-        if (matchLen >= ROOT_BITS) {
-          // Choosing the child needs bit matchLen, past the table's.
-          rt[e + RT_KIND] = RT_AFTER;
-          rt[e + RT_NODE] = n;
-          rt[e + RT_LEN] = matchLen;
-          break;
-        }
-        prev = n;
-        n = nodes[b + ZERO + ((v >>> (31 - matchLen)) & 1)];
-      }
+    // About one entry per node: most walks then start at or next to their last node.
+    const live = this.nNodes - this.freeNodes.length;
+    let want = 32 - Math.clz32(live);
+    want = want < ROOT_BITS_MIN ? ROOT_BITS_MIN : want > ROOT_BITS_MAX ? ROOT_BITS_MAX : want;
+    let R = this.rootBits;
+    let lo = this.dirtyLo;
+    let hi = this.dirtyHi;
+    if (this.rootTable.length === 0 || want > R || want < R - 1) {
+      R = want;
+      this.rootBits = R;
+      this.rootTable = new Int32Array((1 << R) * S);
+      lo = 0;
+      hi = 1 << R;
     }
+    if (hi > 1 << R) hi = 1 << R;
+    // Top-down over the trie rather than one walk per entry: the entries
+    // sharing a node's path are filled as a run, so rebuilding all of it
+    // costs about an entry write each (a burst of inserts pays one).
+    this.fillRoot(this.root, NIL, 0, 0, 1 << R, new Int32Array(W), lo, hi);
     this.rootDirty = false;
+  }
+
+  /**
+   * Fills the root table entries [lo, hi) (an aligned run of entries that
+   * share their first p = rootBits - log2(hi - lo) bits, p >= matchLen,
+   * which agree with node n's first p - matchLen bits), whose walks reach
+   * node n (NIL: fell off below `prev`) after matchLen bits, having passed
+   * the slots in `acc`; only entries within [dlo, dhi) are written. The
+   * verdict of each entry is that of `lookup`'s walk over its bits.
+   */
+  private fillRoot(n: number, prev: number, matchLen: number, lo: number, hi: number, acc: Int32Array, dlo: number, dhi: number): void {
+    if (lo >= dhi || hi <= dlo) return;
+    const nodes = this.nodes;
+    const NS = this.stride;
+    if (n === NIL) {
+      const pb = prev * NS;
+      // Fell off a missing branch: the bit there was examined only if the other branch exists.
+      const mb = prev === NIL || (nodes[pb + ZERO] === NIL && nodes[pb + ONE] === NIL) ? matchLen : matchLen + 1;
+      this.fillEntries(lo, hi, RT_DONE, 0, 0, mb, acc, dlo, dhi);
+      return;
+    }
+    const R = this.rootBits;
+    const b = n * NS;
+    const nBits = nodes[b + NBITS];
+    const prefix = nodes[b + PREFIX];
+    const known = R - matchLen;
+    const k = nBits < known ? nBits : known;
+    // Entries that leave the node's bits at bit eq (those before are shared by the whole run).
+    let base = lo;
+    for (let eq = R - 31 + Math.clz32(hi - lo) - matchLen; eq < k; eq++) {
+      const half = 1 << (known - eq - 1);
+      const other = ((prefix >>> (31 - eq)) & 1) === 0 ? base + half : base;
+      this.fillEntries(other, other + half, RT_DONE, 0, 0, matchLen + eq + 1, acc, dlo, dhi);
+      if (other === base) base += half;
+    }
+    if (nBits > known) {
+      // Deciding this node needs bits past the table's: one entry.
+      this.fillEntries(base, base + 1, RT_AT, n, matchLen, 0, acc, dlo, dhi);
+      return;
+    }
+    const acc2 = acc.slice();
+    for (let w = 0; w < acc2.length; w++) acc2[w] |= nodes[b + NODE_SIZE + w];
+    const ml = matchLen + nBits;
+    if (ml >= R) {
+      // Choosing the child needs bit ml, past the table's: one entry.
+      this.fillEntries(base, base + 1, RT_AFTER, n, ml, 0, acc2, dlo, dhi);
+      return;
+    }
+    const half = 1 << (R - ml - 1);
+    this.fillRoot(nodes[b + ZERO], n, ml, base, base + half, acc2, dlo, dhi);
+    this.fillRoot(nodes[b + ONE], n, ml, base + half, base + 2 * half, acc2, dlo, dhi);
+  }
+
+  /** Writes one root table verdict into the entries [from, to) that lie within [dlo, dhi). */
+  private fillEntries(from: number, to: number, kind: number, node: number, len: number, maskbits: number, acc: Int32Array, dlo: number, dhi: number): void {
+    const rt = this.rootTable;
+    const W = acc.length;
+    const S = RT_BITS + W;
+    if (from < dlo) from = dlo;
+    if (to > dhi) to = dhi;
+    for (let x = from; x < to; x++) {
+      const e = x * S;
+      rt[e + RT_KIND] = kind;
+      rt[e + RT_NODE] = node;
+      rt[e + RT_LEN] = len;
+      rt[e + RT_MASKBITS] = maskbits;
+      for (let w = 0; w < W; w++) rt[e + RT_BITS + w] = acc[w];
+    }
   }
 
   /**
@@ -399,16 +504,16 @@ export class PrefixTrie {
    * matched[ofs], the bit of every subtable slot with a prefix equal to the
    * packet's first bits (clearing the others), and returns the number of
    * leading bits examined (see the essay for what that guarantees). The
-   * first ROOT_BITS bits come from the root table.
+   * first `rootBits` bits come from the root table.
    */
   lookup(key: Uint32Array, matched: Int32Array, ofs = 0): number {
     if (this.rootDirty) this.rebuildRoot();
     const nodes = this.nodes;
-    const slotBits = this.slotBits;
     const W = this.slotWords;
+    const NS = this.stride;
     const v = key[this.field.word];
     const rt = this.rootTable;
-    const e = (v >>> (32 - ROOT_BITS)) * (RT_BITS + W);
+    const e = (v >>> (32 - this.rootBits)) * (RT_BITS + W);
     for (let w = 0; w < W; w++) matched[ofs + w] = rt[e + RT_BITS + w];
     const kind = rt[e + RT_KIND];
     if (kind === RT_DONE) return rt[e + RT_MASKBITS];
@@ -417,12 +522,12 @@ export class PrefixTrie {
     let n = rt[e + RT_NODE];
     if (kind === RT_AFTER) {
       prev = n;
-      n = nodes[prev * NODE_SIZE + ZERO + this.bitAt(key, matchLen)];
+      n = nodes[prev * NS + ZERO + this.bitAt(key, matchLen)];
     }
     const wide = this.field.words !== 1;
     const fieldBits = this.fieldBits;
     while (n !== NIL) {
-      const b = n * NODE_SIZE;
+      const b = n * NS;
       const nBits = nodes[b + NBITS];
       const bits = wide ? this.bitsAt(key, matchLen) : v << matchLen;
       let eq = Math.clz32(nodes[b + PREFIX] ^ bits);
@@ -431,7 +536,7 @@ export class PrefixTrie {
       if (eq < nBits) return matchLen + 1;
       // No test of HAS_SUBS: the bitset of a node without prefixes is
       // zero, and ORing it costs less than a mispredicted branch.
-      for (let w = 0; w < W; w++) matched[ofs + w] |= slotBits[n * W + w];
+      for (let w = 0; w < W; w++) matched[ofs + w] |= nodes[b + NODE_SIZE + w];
       if (matchLen >= fieldBits) return fieldBits;
       prev = n;
       n = nodes[b + ZERO + (wide ? this.bitAt(key, matchLen) : (v >>> (31 - matchLen)) & 1)];
@@ -439,7 +544,7 @@ export class PrefixTrie {
     // Fell off a missing branch: the bit there was examined only if the
     // other branch exists.
     if (prev === NIL) return matchLen;
-    const pb = prev * NODE_SIZE;
+    const pb = prev * NS;
     return nodes[pb + ZERO] === NIL && nodes[pb + ONE] === NIL ? matchLen : matchLen + 1;
   }
 }

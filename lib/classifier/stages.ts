@@ -28,7 +28,17 @@ const range = (from: number, n: number): number[] => Array.from({ length: n }, (
 
 export const DEFAULT_STAGES: StageLayout = [
   [KW.IN_PORT, KW.IN_PHY_PORT, KW.METADATA_HI, KW.METADATA_LO, KW.TUNNEL_HI, KW.TUNNEL_LO, KW.RESERVED],
-  [KW.ETH_DST_HI, KW.ETH_DST_LO, KW.ETH_SRC_HI, KW.ETH_SRC_LO, KW.ETH_TYPE_VLAN, KW.MPLS_LSE, KW.PBB_ISID],
+  [
+    KW.ETH_DST_HI,
+    KW.ETH_DST_LO,
+    KW.ETH_SRC_HI,
+    KW.ETH_SRC_LO,
+    KW.ETH_TYPE_VLAN,
+    KW.MPLS_LSE,
+    KW.PBB_ISID,
+    // A PBB frame's customer L2 words: no OXM field lives there (rules never mask them), but every word needs a stage.
+    ...range(KW.C_ETH_DST_HI, 6),
+  ],
   [
     KW.IP_PROTO_TOS_TTL,
     KW.NW_SRC,

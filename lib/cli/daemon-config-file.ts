@@ -13,7 +13,8 @@
  *       { "name": "br0", "dpid": "0000000000000001", "failMode": "secure",
  *         "controllers": ["tcp:192.0.2.1:6653"], "listen": ["ptcp:6634:127.0.0.1"],
  *         "ports": ["1=p1:dummy", { "number": 2, "iface": "p2", "type": "dummy" },
- *                   { "number": 3, "iface": "vx0", "type": "vxlan", "options": { "remote_ip": "192.0.2.2", "key": "flow" } }] }
+ *                   { "number": 3, "iface": "vx0", "type": "vxlan", "options": { "remote_ip": "192.0.2.2", "key": "flow" } },
+ *                   { "number": 4, "iface": "eth1", "queues": { "1": { "min-rate": 1000000, "max-rate": 10000000 } } }] }
  *     ]
  *   }
  *
@@ -45,6 +46,7 @@ import {
   type PortType,
 } from './daemon-values.js';
 import { parsePortText } from './daemon-port-text.js';
+import { parseQueuesObject } from './daemon-queues.js';
 
 export class ConfigError extends Error {}
 
@@ -203,7 +205,7 @@ function parseBridge(c: Checker, v: unknown, at: string): FileBridge {
 function parsePort(c: Checker, v: unknown, at: string): PortSpec {
   // "LOCAL=br0:internal" too (daemon-port-text.ts).
   if (typeof v === 'string') return c.value(at, () => parsePortText(v));
-  const o = c.obj(v, at, ['number', 'iface', 'type', 'options']);
+  const o = c.obj(v, at, ['number', 'iface', 'type', 'options', 'queues']);
   if (o.number === undefined) c.fail(`${at}.number`, 'missing');
   if (o.iface === undefined) c.fail(`${at}.iface`, 'missing');
   const number = c.num(o.number, `${at}.number`, (x) => parsePortNumber(String(x)));
@@ -226,5 +228,7 @@ function parsePort(c: Checker, v: unknown, at: string): PortSpec {
     }
   }
   c.value(at, () => checkPortOptions(spec));
+  // { "1": { "min-rate": 1000000, "max-rate": 2000000 } } (daemon-queues.ts).
+  if (o.queues !== undefined) spec.queues = c.value(at, () => parseQueuesObject(o.queues, 'queues'));
   return spec;
 }

@@ -110,7 +110,7 @@ const SPECS: Spec[] = [
   { flag: '--dpid <hex>', key: 'dpid', env: 'OF_DPID', help: "datapath id, up to 16 hex digits (default: from the bridge's MAC, which is derived from its name)" },
   { flag: '--controller <target>', key: 'controller', env: 'OF_CONTROLLER', help: `controller to connect to: tcp:HOST[:PORT] or ssl:HOST[:PORT] (repeatable; default ${DEFAULT_CONTROLLER}), or "none" for no controller: with fail mode standalone the bridge then forwards as a learning switch at once`, repeat: true },
   { flag: '--listen <target>', key: 'listen', env: 'OF_LISTEN', help: `where to accept OpenFlow clients such as ovs-ofctl: ptcp:PORT[:IP], pssl:PORT[:IP] or punix:PATH (repeatable; default ${DEFAULT_LISTEN})`, repeat: true },
-  { flag: '--port <N=IFACE[:TYPE[:OPTS]]>', key: 'port', env: 'OF_PORTS', help: 'a port: OpenFlow number N, interface IFACE, TYPE system (default), tap, internal, patch, vxlan or dummy, OPTS KEY=VALUE options separated by "+" (patch: peer=IFACE; vxlan: remote_ip=IP, local_ip=IP, dst_port=4789, key=flow|VNI) (repeatable); LOCAL=BRIDGE:internal makes the bridge\'s own port a TAP device named after it (default: in memory)', repeat: true },
+  { flag: '--port <N=IFACE[:TYPE[:OPTS]]>', key: 'port', env: 'OF_PORTS', help: 'a port: OpenFlow number N, interface IFACE, TYPE system (default), tap, internal, patch, vxlan or dummy, OPTS KEY=VALUE options separated by "+" (patch: peer=IFACE; vxlan: remote_ip=IP, local_ip=IP, dst_port=4789, key=flow|VNI; any type: queueN.min-rate=BPS, queueN.max-rate=BPS give the port OpenFlow queue N (0-61439, bits per second) for set_queue, with queue 0 the default; system ports shape them with an htb qdisc, other types only count per queue) (repeatable); LOCAL=BRIDGE:internal makes the bridge\'s own port a TAP device named after it (default: in memory)', repeat: true },
   { flag: '--fail-mode <mode>', key: 'failMode', env: 'OF_FAIL_MODE', help: 'secure (keep the flow tables without a controller) or standalone (forward as a learning switch after 3 probe intervals without one; the default)' },
   { flag: '--ctl <path>', key: 'ctl', env: 'OF_CTL', help: 'control socket for ovs-appctl -t PATH (default RUNDIR/ofswitchd.ctl)' },
   { flag: '--log-level <level>', key: 'logLevel', env: 'OF_LOG_LEVEL', help: 'trace, debug, info (default), warn, error, fatal or silent' },
@@ -140,6 +140,9 @@ Examples:
 
   # A VXLAN tunnel to 192.0.2.2 whose VNI is the packet's tunnel_id (options joined by "+"):
   ofswitchd --port 1=eth1 --port 2=vx0:vxlan:remote_ip=192.0.2.2+key=flow
+
+  # Queues on eth1 for set_queue: queue 1 held to 10 Mbit/s, queue 2 guaranteed 100 Mbit/s:
+  ofswitchd --port 1=eth1:system:queue1.max-rate=10000000+queue2.min-rate=100000000 --port 2=eth2
 
   # TLS both ways (the controller's certificate must be signed by ca.pem):
   ofswitchd --controller ssl:192.0.2.10:6653 --private-key sw-key.pem --certificate sw-cert.pem --ca-cert ca.pem

@@ -19,6 +19,7 @@ import { SystemNetdev } from '../netdev/system.js';
 import { TapNetdev } from '../netdev/tap.js';
 import { KEY_FLOW, processVxlan, VxlanNetdev, type VxlanEndpoints } from '../netdev/vxlan.js';
 import { checkPortOptions, parseVni, ValueError, VXLAN_PORT, type PortSpec } from './daemon-values.js';
+import { applyQueues } from './daemon-queues.js';
 
 export class PortTypeError extends Error {}
 
@@ -34,6 +35,19 @@ export interface PortContext {
 }
 
 export function createNetdev(spec: PortSpec, ctx: PortContext = {}): Netdev {
+  const netdev = openDevice(spec, ctx);
+  if (spec.queues === undefined) return netdev;
+  // Queues (daemon-queues.ts): a system port's htb qdisc and lanes, counters elsewhere.
+  try {
+    applyQueues(netdev, spec.queues);
+  } catch (e) {
+    (netdev as Partial<{ close(): void }>).close?.();
+    throw new PortTypeError(`port ${spec.number}=${spec.iface}:${spec.type}: queues: ${(e as Error).message}`);
+  }
+  return netdev;
+}
+
+function openDevice(spec: PortSpec, ctx: PortContext): Netdev {
   const where = `port ${spec.number}=${spec.iface}:${spec.type}`;
   try {
     // A spec built in code (port/add, tests) gets the same checks as a parsed one.

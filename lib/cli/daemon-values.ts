@@ -10,6 +10,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { macFromName } from '../netdev/dummy.js';
 import { ACTIVE_SYNTAX, PASSIVE_SYNTAX, formatTarget, parseActiveTarget, parsePassiveTarget } from '../conn/index.js';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './log.js';
+import type { QueueConfig } from '../netdev/queues.js';
+import { queueOptionTexts, takeQueueOptions } from './daemon-queues.js';
 
 export class ValueError extends Error {}
 
@@ -32,6 +34,8 @@ export interface PortSpec {
    * spec written back into a config file reads the same.
    */
   options?: Record<string, string>;
+  /** The port's queues (daemon-queues.ts): "queueN.min-rate=BPS+queueN.max-rate=BPS" options, "queues" in a config file. */
+  queues?: QueueConfig[];
 }
 
 /**
@@ -109,7 +113,13 @@ export function parsePortSpec(text: string): PortSpec {
   const type = (m[3] ?? 'system') as PortType;
   if (!PORT_TYPES.includes(type)) throw new ValueError(bad);
   const spec: PortSpec = { number: parsePortNumber(m[1]!, text), iface: parseIfaceName(m[2]!, text), type };
-  if (m[4] !== undefined) spec.options = parseOptionList(m[4], text);
+  if (m[4] !== undefined) {
+    spec.options = parseOptionList(m[4], text);
+    // Queue options are any port's, not its type's.
+    const queues = takeQueueOptions(spec.options, `port ${spec.number}=${spec.iface}:${spec.type}`);
+    if (queues !== undefined) spec.queues = queues;
+    if (Object.keys(spec.options).length === 0) delete spec.options;
+  }
   checkPortOptions(spec);
   return spec;
 }
@@ -117,7 +127,8 @@ export function parsePortSpec(text: string): PortSpec {
 function parseOptionList(text: string, whole: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of text.split(OPTION_SEPARATOR)) {
-    const m = /^([a-z_]+)=(\S+)$/.exec(item);
+    // queueN.min-rate / queueN.max-rate (daemon-queues.ts) besides the types' own keys.
+    const m = /^([a-z_]+|queue\d+\.[a-z-]+)=(\S+)$/.exec(item);
     if (!m) throw new ValueError(`expected options KEY=VALUE separated by "${OPTION_SEPARATOR}", got ${got(item)} in ${got(whole)}`);
     if (Object.hasOwn(out, m[1]!)) throw new ValueError(`option ${m[1]} is given twice in ${got(whole)}`);
     out[m[1]!] = m[2]!;
@@ -127,8 +138,8 @@ function parseOptionList(text: string, whole: string): Record<string, string> {
 
 /** "3=vx0:vxlan:remote_ip=192.0.2.2+key=flow": the text parsePortSpec reads back. */
 export function formatPortSpec(spec: PortSpec): string {
-  const opts = Object.entries(spec.options ?? {});
-  const tail = opts.length === 0 ? '' : `:${opts.map(([k, v]) => `${k}=${v}`).join(OPTION_SEPARATOR)}`;
+  const opts = [...Object.entries(spec.options ?? {}).map(([k, v]) => `${k}=${v}`), ...queueOptionTexts(spec.queues ?? [])];
+  const tail = opts.length === 0 ? '' : `:${opts.join(OPTION_SEPARATOR)}`;
   return `${spec.number}=${spec.iface}:${spec.type}${tail}`;
 }
 

@@ -37,6 +37,7 @@ import { GenerationId } from './roles.js';
 import { formatTarget, isTls, parseActiveTarget, parsePassiveTarget, type ActiveTarget, type PassiveTarget } from './target.js';
 import { realTimers, type TimerHandle, type Timers } from './timers.js';
 import { openPassive, removeSocketFile, type TlsMaterial } from './transport.js';
+import { DecodeCache } from '../openflow/decode-cache.js';
 
 export type FailMode = 'secure' | 'standalone';
 
@@ -116,6 +117,8 @@ export class ConnectionManager implements OfConnHost {
   readonly opts: ConnMgrOptions;
   readonly generation = new GenerationId();
   fragFlags: number = OFPC_FRAG.NORMAL;
+  /** Flow_mods from every connection share their decoded instructions and match fields (decode-cache.ts). */
+  readonly decodeCache = new DecodeCache();
   private readonly conns = new Set<OfConn>();
   private readonly controllers = new Map<string, ActiveController>();
   private readonly listeners = new Map<string, Listener>();

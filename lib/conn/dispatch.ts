@@ -33,6 +33,7 @@ import {
   OfpError,
   type OfpMessage,
 } from '../openflow/index.js';
+import type { DecodeCache } from '../openflow/decode-cache.js';
 import type { OpenFlowSwitch } from '../ofproto/switch-api.js';
 import type { ConnLogger } from './log.js';
 import { isEmptyMultipartPiece, multipartHeader, type MultipartPiece } from './multipart-assembler.js';
@@ -49,6 +50,8 @@ export interface DispatchHost {
   readonly log: ConnLogger;
   /** ofp_switch_config.flags: fragment handling, switch-wide as in Open vSwitch. */
   fragFlags: number;
+  /** Shared decodings for what the switch keeps (flow_mods' instructions and match fields). */
+  readonly decodeCache?: DecodeCache;
   /** Makes `conn` take `role`; a new master demotes the old one. */
   setRole(conn: OfConn, role: OFPCR_ROLE): void;
 }
@@ -66,7 +69,7 @@ export function dispatchMessage(conn: OfConn, host: DispatchHost, raw: Buffer): 
   }
   let msg: OfpMessage;
   try {
-    msg = decodeMessage(raw);
+    msg = decodeMessage(raw, host.decodeCache);
   } catch (e) {
     if (!(e instanceof OfpError)) throw e;
     if (raw[1] === OFPT.MULTIPART_REQUEST && raw.length >= 8) conn.assembler.drop(raw.readUInt32BE(4));
@@ -106,7 +109,7 @@ function handleMessage(conn: OfConn, host: DispatchHost, msg: OfpMessage, raw: B
       return;
     case OFPT.BARRIER_REQUEST:
       // Everything before it has been handled and its replies queued.
-      conn.send({ type: OFPT.BARRIER_REPLY, xid });
+      conn.sendRaw(barrierReply(xid), MsgClass.REPLY);
       return;
     case OFPT.ROLE_REQUEST:
       roleRequest(conn, host, msg.role, msg.generation_id, xid, raw);
@@ -161,6 +164,21 @@ function handleMessage(conn: OfConn, host: DispatchHost, msg: OfpMessage, raw: B
   }
 }
 
+/**
+ * OFPT_BARRIER_REPLY, a bare header, written directly: `ovs-ofctl add-flows`
+ * without --bundle sends a barrier after every flow_mod, and the generic
+ * encoder's Writer cost more than the rest of answering it.
+ */
+function barrierReply(xid: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b[0] = OFP_VERSION;
+  b[1] = OFPT.BARRIER_REPLY;
+  b[2] = 0;
+  b[3] = 8;
+  b.writeUInt32BE(xid >>> 0, 4);
+  return b;
+}
+
 function setConfig(conn: OfConn, host: DispatchHost, flags: number, missSendLen: number, raw: Buffer): void {
   // Bits outside OFPC_FRAG_MASK name no flag (OpenFlow 1.3.5 §7.3.2): the
   // whole request is refused with OFPSCFC_BAD_FLAGS and changes nothing, as
@@ -174,9 +192,10 @@ function setConfig(conn: OfConn, host: DispatchHost, flags: number, missSendLen:
   if (!(conn.type === 'primary' && conn.role === OFPCR_ROLE.SLAVE)) {
     const frag = flags & OFPC_FRAG.MASK;
     if (frag !== host.fragFlags) {
-      if (frag === OFPC_FRAG.NORMAL) host.fragFlags = frag;
-      // Like Open vSwitch for a mode its datapath lacks: keep the current
+      // The switch applies it (OFPC_FRAG_DROP, and back to NORMAL). Like
+      // Open vSwitch for a mode its datapath lacks (REASM): keep the current
       // one (GET_CONFIG keeps telling the truth) and say so in the log.
+      if (host.sw.setFragHandling?.(frag) ?? frag === OFPC_FRAG.NORMAL) host.fragFlags = frag;
       else host.log.warn({ conn: conn.settings.name, frag }, 'unsupported fragment handling mode, ignored');
     }
   }

@@ -270,6 +270,17 @@ export class OfConn {
     this.outbox.flush();
   };
 
+  /**
+   * Messages still in our input buffer arrived while we were busy: reading
+   * them is hearing from the peer, as for Open vSwitch's rconn, which takes
+   * each message off the socket as it handles it. Without this a peer that
+   * sent a long burst (100,000 flow_mods) could be probed and dropped while
+   * we are still working through what it sent, its socket paused by us.
+   */
+  private inputStillBuffered(): void {
+    if (this.framer.buffered > 0) this.activity();
+  }
+
   private pump(): void {
     let budget = MESSAGES_PER_TURN;
     const turnStart = performance.now();
@@ -318,6 +329,7 @@ export class OfConn {
   private readonly resumePump = (): void => {
     this.resumeQueued = false;
     if (this.state === 'closed') return;
+    this.inputStillBuffered();
     this.pump();
     this.outbox.flush();
   };
@@ -325,6 +337,7 @@ export class OfConn {
   private readonly afterPending = (): void => {
     this.busy = false;
     if (this.state === 'closed') return;
+    this.inputStillBuffered();
     this.pump();
     this.outbox.flush();
   };

@@ -10,7 +10,7 @@
  * in front.
  */
 import { formatOvsMatch, type Masked, type OvsMatch } from '../cli/print/flow-match.js';
-import { KEY_WORDS, KW } from '../packet/flow-key.js';
+import { KEY_WORDS, KW, PBB_CUSTOMER_TARGETS, PBB_CUSTOMER_WORDS } from '../packet/flow-key.js';
 
 const macBytes = (hi: number, lo: number): Uint8Array =>
   Uint8Array.of((hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
@@ -101,7 +101,24 @@ export function ovsMatchFromKey(k: Uint32Array, m: Uint32Array, tcpFlags?: numbe
   }
   if ((type === 0x8847 || type === 0x8848) && m[KW.MPLS_LSE] !== 0) o.mpls_lse = [{ value: k[KW.MPLS_LSE]! | 0, mask: m[KW.MPLS_LSE]! | 0 }];
   if (type === 0x88e7 && m[KW.PBB_ISID] !== 0) o.extra = [`pbb_isid=0x${(k[KW.PBB_ISID]! >>> 0).toString(16)}`];
+  if (type === 0x88e7 && anyBits(m, KW.C_ETH_DST_HI, PBB_CUSTOMER_WORDS.length)) {
+    // The customer frame beneath the I-TAG (flow-key.ts words 36..41, and the L3/L4 words), as a match of its own.
+    const [ck, cm] = [pbbCustomerView(k), pbbCustomerView(m)];
+    (o.extra ??= []).push(`customer(${formatOvsMatch(ovsMatchFromKey(ck, cm), 0x8000)})`);
+  }
   return o;
+}
+
+/** A PBB frame's key (or mask) with the customer frame's L2 words where a frame's own are, and no port, metadata or tunnel. */
+function pbbCustomerView(k: Uint32Array): Uint32Array {
+  const c = k.slice();
+  c.fill(0, KW.IN_PORT, KW.TUNNEL_LO + 1);
+  for (let i = 0; i < PBB_CUSTOMER_WORDS.length; i++) {
+    c[PBB_CUSTOMER_TARGETS[i]!] = k[PBB_CUSTOMER_WORDS[i]!]!;
+    c[PBB_CUSTOMER_WORDS[i]!] = 0;
+  }
+  c[KW.PBB_ISID] = 0;
+  return c;
 }
 
 /** The mask Open vSwitch gives a packet of this key's kind (every field it has). */
@@ -143,6 +160,12 @@ export function packetMask(k: Uint32Array): Uint32Array {
     m[KW.MPLS_LSE] = 0xffffffff;
   } else if (type === 0x88e7) {
     m[KW.PBB_ISID] = 0xffffff;
+    if (k[KW.C_ETH_TYPE_VLAN] !== 0) {
+      // The customer frame extraction read: what a packet of its own kind has, in the customer words.
+      const cm = packetMask(pbbCustomerView(k));
+      for (let i = 0; i < PBB_CUSTOMER_WORDS.length; i++) m[PBB_CUSTOMER_WORDS[i]!] = cm[PBB_CUSTOMER_TARGETS[i]!]!;
+      for (let w = KW.IP_PROTO_TOS_TTL; w <= KW.IPV6_FLABEL; w++) m[w] = cm[w]!;
+    }
   }
   return m;
 }

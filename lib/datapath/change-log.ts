@@ -23,6 +23,8 @@ export const MAX_TRACKED_PER_TABLE = 64;
 export class ChangeLog {
   /** Changed rules per classifier; null when there were too many to list. */
   private changed = new Map<RuleClassifier<Rule>, Rule[] | null>();
+  /** The map take() returned last time, cleared and reused by the next take(). */
+  private spare = new Map<RuleClassifier<Rule>, Rule[] | null>();
 
   record(cls: RuleClassifier<Rule>, rule: Rule): void {
     const list = this.changed.get(cls);
@@ -32,10 +34,16 @@ export class ChangeLog {
     else list.push(rule);
   }
 
-  /** The changes since the last call. */
+  /**
+   * The changes since the last call, valid until the next call (the two
+   * maps take turns: a new Map per commit was a measurable part of a
+   * one-flow_mod commit).
+   */
   take(): Map<RuleClassifier<Rule>, Rule[] | null> {
     const c = this.changed;
-    this.changed = new Map();
+    this.spare.clear();
+    this.changed = this.spare;
+    this.spare = c;
     return c;
   }
 }

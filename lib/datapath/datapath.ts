@@ -66,6 +66,7 @@ import { Executor, type ExecSink } from './execute.js';
 import { FlowIndex } from './flow-index.js';
 import { CounterSlab, CTR, Megaflow, ProgramInterner, type Program } from './megaflow.js';
 import { DpPort, TX_QUEUE_FRAMES } from './port.js';
+import { queueLanes } from './queue-lanes.js';
 import { Revalidator } from './revalidator.js';
 import { XlateCacheInterner } from './xc-interner.js';
 import { copyBytes, UpcallQueue } from './upcall.js';
@@ -237,6 +238,8 @@ export class Datapath implements ExecSink, PacketExecutor {
     if (port === undefined || (have !== undefined && have.netdev === port.netdev)) return;
     have?.detach();
     const dp = new DpPort(portNo >>> 0, port.netdev);
+    // A port with queues sends through one list per queue (queue-lanes.ts).
+    dp.lanes = queueLanes(portNo >>> 0, port.netdev);
     dp.attach(
       (p, bytes, desc, count, tunnel) => this.receiveBatch(p.portNo, bytes, desc, count, tunnel),
       (p, frame) => this.receiveFrame(p.portNo, frame),
@@ -471,12 +474,14 @@ export class Datapath implements ExecSink, PacketExecutor {
 
   /* ---------------------------------------------------- ExecSink */
 
-  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean, tunHi = 0, tunLo = 0): void {
-    const p = port < PORT_ARRAY ? this.portArr[port] : this.ports.get(port | 0);
+  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean, tunHi = 0, tunLo = 0, queue = 0): void {
+    let p = port < PORT_ARRAY ? this.portArr[port] : this.ports.get(port | 0);
     if (p === undefined) {
       this.nDropsNoPort++;
       return;
     }
+    // set_queue's queue, or queue 0 for none or one the port does not have (queue-lanes.ts).
+    if (p.lanes !== null) p = p.lanes.get(queue) ?? p.lanes.get(0)!;
     if (!p.dirty) {
       p.dirty = true;
       this.dirty[this.nDirty++] = p;

@@ -6,8 +6,8 @@
  * ----
  * A fixed table of `entries` (a power of two, 8192 by default) holding
  * whole keys. A key has two candidate slots, from two parts of its hash; a
- * lookup compares the hash, then the words, in both (all 36, or for IPv4
- * only the 16 that extraction can set: see `match`). A hit costs one
+ * lookup compares the hash, then the words, in both (all KEY_WORDS, or for
+ * IPv4 only the 16 that extraction can set: see `match`). A hit costs one
  * hash and one key comparison, however many masks the classifier has.
  *
  * Insertion is probabilistic: after a classifier hit the key goes in with
@@ -34,8 +34,9 @@ import type { Megaflow } from './megaflow.js';
  * VLAN, IP protocol and TTL, transport ports, the MPLS entry, the inner
  * tag, the tunnel id) and not those that follow from them or stay 0
  * (in_phy_port, metadata, ARP hardware addresses, ND fields, flow label,
- * I-SID): 22 of the 36 words. The whole key is still compared on a hit; a
- * field left out can only make two flows share candidate slots.
+ * I-SID, a PBB frame's customer L2 words): 22 of the 42 words. The whole
+ * key is still compared on a hit; a field left out can only make two flows
+ * share candidate slots.
  *
  * Each word is multiplied by its own odd constant and the products summed,
  * then one finalizer mixes the sum (MurmurHash3's fmix32). The products do
@@ -131,13 +132,14 @@ export class ExactMatchCache {
     // Words 0..14 (ports, metadata, tunnel, Ethernet, VLAN, IP, transport) and the inner tag always.
     for (let w = 0; w <= KW.TP_PORTS; w++) if (keys[base + w] !== key[w]) return null;
     if (keys[base + KW.VLAN_INNER] !== key[KW.VLAN_INNER]) return null;
-    // Words 15..34 (ARP, IPv6, ND, flow label, MPLS, PBB) only when they may be set. Both keys come from
-    // extraction, which leaves them 0 in an IPv4 packet unless it carries ICMPv6 (whose ND fields it
-    // reads whatever the IP version); the two keys' eth_type and ip_proto are equal by now. For the
-    // commonest packets that halves the words a hit compares.
+    // Words 15..34 and 36..41 (ARP, IPv6, ND, flow label, MPLS, PBB and its customer frame) only when
+    // they may be set. Both keys come from extraction, which leaves them 0 in an IPv4 packet unless it
+    // carries ICMPv6 (whose ND fields it reads whatever the IP version); the two keys' eth_type and
+    // ip_proto are equal by now. For the commonest packets that more than halves the words a hit compares.
     const w11 = key[KW.IP_PROTO_TOS_TTL]!;
     if (key[KW.ETH_TYPE_VLAN]! >>> 16 !== 0x0800 || w11 >>> 24 === 58) {
       for (let w = KW.TP_PORTS + 1; w < KW.VLAN_INNER; w++) if (keys[base + w] !== key[w]) return null;
+      for (let w = KW.C_ETH_DST_HI; w < KEY_WORDS; w++) if (keys[base + w] !== key[w]) return null;
     }
     if (f.dead) {
       this.flows[i] = null;

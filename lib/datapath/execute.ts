@@ -49,9 +49,10 @@ export interface ExecSink {
   /**
    * Send the frame buf[off, off+len) out of `port`; `final`: the program
    * changes it no more. tunHi/tunLo: the tunnel id a tunnel port
-   * encapsulates it with (ignored by other ports).
+   * encapsulates it with (ignored by other ports). queue: the queue
+   * set_queue chose (SET_PRIORITY), 0 if none.
    */
-  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean, tunHi: number, tunLo: number): void;
+  output(port: number, buf: Uint8Array, off: number, len: number, final: boolean, tunHi: number, tunLo: number, queue: number): void;
   /** Raise a packet-in for the frame as it is now. */
   userspace(spec: PacketInSpec, buf: Uint8Array, off: number, len: number): void;
   /** Meter `len` bytes; the band that applies, or -1. */
@@ -100,6 +101,8 @@ export class Executor {
   /** The tunnel id outputs carry: the packet's own (key) until a SET_TUNNEL. */
   private tunHi = 0;
   private tunLo = 0;
+  /** The queue outputs go to: set_queue's (SET_PRIORITY), 0 until one. */
+  private queue = 0;
 
   /**
    * Runs `prog` on buf[off, off+len), which arrived on `inPort` and whose
@@ -132,13 +135,14 @@ export class Executor {
     this.l3Valid = true;
     this.tunHi = key[KW.TUNNEL_HI]!;
     this.tunLo = key[KW.TUNNEL_LO]!;
+    this.queue = 0;
     const n = prog.length;
     for (let i = 0; i < n; ) {
       const op = prog[i]!;
       const a = i + 1;
       switch (op) {
         case ODP.OUTPUT:
-          sink.output(prog[a]! >>> 0, buf, this.off, this.end - this.off, i > lastMod, this.tunHi, this.tunLo);
+          sink.output(prog[a]! >>> 0, buf, this.off, this.end - this.off, i > lastMod, this.tunHi, this.tunLo, this.queue);
           break;
         case ODP.SET_TUNNEL:
           this.tunHi = prog[a]! >>> 0;
@@ -256,6 +260,7 @@ export class Executor {
           this.setNd(prog, a);
           break;
         case ODP.SET_PRIORITY:
+          this.queue = prog[a]! >>> 0;
           break;
         case ODP.DEC_NW_TTL:
           if (!this.decNwTtl()) return -1;

@@ -64,6 +64,8 @@ export class DpPort {
   /** Tunnel ports only: the tunnel id (hi, lo) of each queued reference and copy. */
   readonly refTun: Uint32Array | null;
   readonly copyTun: Uint32Array | null;
+  /** A port with queues: one list per queue, by queue id (queue-lanes.ts); outputs go there, not here. */
+  lanes: Map<number, DpPort> | null = null;
   /** Listed among the ports with frames queued. */
   dirty = false;
   /** Frames handed to the device, and frames it refused. */

@@ -57,7 +57,14 @@ type RuleChanges = Map<number, Rule[] | null>;
 export class Revalidator {
   private readonly key = newKey();
   private lastVersion = -1;
-  private portSig = '';
+  /**
+   * What forwarding reads from the ports and the bridge's modes, as of the
+   * last change: controllerConnected, fragHandling, then per port (in the
+   * port table's order) its number, config and state. Compared field by
+   * field on every commit, which without --bundle is every flow_mod: the
+   * string this used to be cost a sort, an array and a string per flow_mod.
+   */
+  private portState: number[] = [];
   private tables: readonly FlowTable[] = [];
   private groups = new Map<number, Group>();
   private meters = new Map<number, Meter>();
@@ -77,7 +84,7 @@ export class Revalidator {
   snapshot(): void {
     const b = this.dp.bridge;
     this.lastVersion = b.version;
-    this.portSig = this.portSignature();
+    this.portsChanged();
     this.tables = [...b.pipeline.allTables()];
     this.groups = new Map(b.groups.sorted().map((g) => [g.id, g]));
     this.meters = new Map(b.meters.sorted().map((m) => [m.id, m]));
@@ -103,11 +110,33 @@ export class Revalidator {
     return log;
   }
 
-  private portSignature(): string {
+  /** Whether the ports or modes changed since the last call (see `portState`), which records them anew. */
+  private portsChanged(): boolean {
     const b = this.dp.bridge;
-    let s = `${b.failMode}|${b.controllerConnected}`;
-    for (const p of b.ports.sorted()) s += `|${p.portNo}:${p.config}:${p.state()}`;
-    return s;
+    const st = this.portState;
+    let changed = false;
+    // Fragment handling (SET_CONFIG) changes how fragments translate without a new version.
+    const modes = (b.controllerConnected ? 1 : 0) | (b.fragHandling << 1);
+    if (st[0] !== modes) {
+      st[0] = modes;
+      changed = true;
+    }
+    let i = 1;
+    for (const p of b.ports.values()) {
+      const state = p.state();
+      if (st[i] !== p.portNo || st[i + 1] !== p.config || st[i + 2] !== state) {
+        st[i] = p.portNo;
+        st[i + 1] = p.config;
+        st[i + 2] = state;
+        changed = true;
+      }
+      i += 3;
+    }
+    if (st.length !== i) {
+      st.length = i;
+      changed = true;
+    }
+    return changed;
   }
 
   /** The Bridge's change listener: revalidates what the change may affect, now. */
@@ -115,17 +144,19 @@ export class Revalidator {
     const b = this.dp.bridge;
     const log = this.log();
     const logged = log?.take() ?? null;
-    const sig = this.portSignature();
-    const tables = [...b.pipeline.allTables()];
-    const tablesChanged = tables.length !== this.tables.length || tables.some((t, i) => t !== this.tables[i]);
-    let full = sig !== this.portSig || tablesChanged || (logged === null && version !== this.lastVersion);
-    this.portSig = sig;
+    const portsChanged = this.portsChanged();
+    // allTables() is a new array exactly when the set of tables changed (and
+    // is never edited): most commits need no 255-entry copy or compare.
+    const tables = b.pipeline.allTables();
+    const tablesChanged = tables !== this.tables && (tables.length !== this.tables.length || tables.some((t, i) => t !== this.tables[i]));
+    let full = portsChanged || tablesChanged || (logged === null && version !== this.lastVersion);
     this.tables = tables;
     this.lastVersion = version;
 
-    const changedGroups = diffObjects(this.groups, new Map(b.groups.sorted().map((g) => [g.id, g])));
+    // A flow_mod changes no group or meter: checking that allocates and sorts nothing.
+    const changedGroups = unchanged(this.groups, b.groups) ? { ids: NO_IDS, now: this.groups } : diffObjects(this.groups, new Map(b.groups.sorted().map((g) => [g.id, g])));
     this.groups = changedGroups.now;
-    const changedMeters = diffObjects(this.meters, new Map(b.meters.sorted().map((m) => [m.id, m])));
+    const changedMeters = unchanged(this.meters, b.meters) ? { ids: NO_IDS, now: this.meters } : diffObjects(this.meters, new Map(b.meters.sorted().map((m) => [m.id, m])));
     this.meters = changedMeters.now;
 
     const rules: RuleChanges = new Map();
@@ -292,6 +323,19 @@ export class Revalidator {
     // Meanwhile the limit may have been lowered.
     while (dp.flows.length > dp.flowLimit) dp.deleteMegaflow(dp.flows[dp.flows.length - 1]!);
   }
+}
+
+const NO_IDS: Set<number> = new Set();
+
+/**
+ * Whether `table` holds exactly the objects of the snapshot `before`: as
+ * many, and every id of the snapshot still maps to its object (so no id was
+ * added, removed or replaced).
+ */
+function unchanged<T>(before: Map<number, T>, table: { readonly size: number; get(id: number): T | undefined }): boolean {
+  if (before.size !== table.size) return false;
+  for (const [id, o] of before) if (table.get(id) !== o) return false;
+  return true;
 }
 
 /** Which ids map to a different object (added, removed or replaced) between two snapshots. */

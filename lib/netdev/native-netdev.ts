@@ -60,7 +60,8 @@ export abstract class NativeNetdev implements Netdev {
   /** The receive ring; its slots are the batch handler's while it runs. */
   readonly ring: RxRing;
   private readonly addon: NativeAddon;
-  private readonly port: NativePort;
+  /** The addon's port (protected: system ports add transmit lanes for their queues, system.ts). */
+  protected readonly port: NativePort;
   private readonly counters = newCounters();
   private readonly monitor: LinkMonitor;
   private readonly ownsMonitor: boolean;

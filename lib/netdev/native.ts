@@ -36,8 +36,10 @@ export interface NativePort {
   readonly fd: number;
   start(): void;
   stop(): void;
-  /** Sends `count` frames of `bytes` at the (offset, length) pairs of `desc`; returns how many the kernel took. */
-  send(bytes: Uint8Array, desc: Int32Array, count: number): number;
+  /** Sends `count` frames of `bytes` at the (offset, length) pairs of `desc`; returns how many the kernel took. `lane`: a transmit lane from addTxLane (default 0, the port's own socket). */
+  send(bytes: Uint8Array, desc: Int32Array, count: number, lane?: number): number;
+  /** System ports: a send-only socket whose frames carry skb priority `priority` (a queue's htb class); returns its lane number. */
+  addTxLane(priority: number): number;
   /** Adds the kernel's drop count (PACKET_STATISTICS) to the counters. */
   readKernelStats(): void;
   close(): void;

@@ -10,6 +10,7 @@
  * deleted when the port closes.
  */
 import { NativeNetdev, type NativeNetdevOptions } from './native-netdev.js';
+import { ETH_ZLEN } from './system.js';
 
 export interface TapNetdevOptions extends NativeNetdevOptions {
   /** "tap" (default) or "internal" for a bridge's LOCAL port. */
@@ -18,6 +19,8 @@ export interface TapNetdevOptions extends NativeNetdevOptions {
 
 export class TapNetdev extends NativeNetdev {
   readonly type: 'tap' | 'internal';
+  /** Shorter frames are written padded with zeros to this length, as a NIC would have received them (native/tap.cc). */
+  readonly txMinFrame = ETH_ZLEN;
 
   /** Creates TAP device `name` (a pattern such as "tap%d" lets the kernel pick; `name` tells which). */
   constructor(name: string, options: TapNetdevOptions = {}) {

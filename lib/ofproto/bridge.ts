@@ -32,8 +32,8 @@
 import { Classifier } from '../classifier/classifier.js';
 import { DummyNetdev } from '../netdev/dummy.js';
 import type { Netdev } from '../netdev/netdev.js';
-import { OFP_NO_BUFFER, OFPAT, OFPC, OFPFF, OFPP, OFPPC, OFPPR, OFPRR, OFPT, OFPTC, OFPTT } from '../openflow/constants.js';
-import { OFPBRC, OFPET, OFPQOFC, OFPTMFC, OfpError } from '../openflow/errors.js';
+import { OFP_NO_BUFFER, OFPAT, OFPC, OFPC_FRAG, OFPFF, OFPP, OFPPC, OFPPR, OFPRR, OFPT, OFPTC, OFPTT } from '../openflow/constants.js';
+import { OFPBRC, OFPET, OFPTMFC, OfpError } from '../openflow/errors.js';
 import type { Action, DescStats, FlowRemoved, OfpMessage, PacketOut, PortStatus } from '../openflow/types.js';
 import { PacketBuffers, type BufferedPacket } from './buffers.js';
 import { Bundles } from './bundles.js';
@@ -49,6 +49,7 @@ import { Pipeline, type Removal, type Txn } from './pipeline.js';
 import { PortTable, type Port } from './ports.js';
 import type { Rule } from './rule.js';
 import { handleMultipart } from './stats.js';
+import { queueConfigs } from './queues.js';
 import type { AsyncEvent, OpenFlowSwitch, PacketInEvent, RequestOrigin, SwitchFeatures } from './switch-api.js';
 import { defaultCaps } from './table-caps.js';
 import { FlowTable, type ClassifierFactory } from './table.js';
@@ -105,6 +106,8 @@ export class Bridge implements OpenFlowSwitch {
   readonly newClassifier: ClassifierFactory;
   /** Whether any controller is connected (fail mode standalone acts on it). */
   controllerConnected = false;
+  /** SET_CONFIG's fragment handling (OFPC_FRAG_NORMAL or OFPC_FRAG_DROP), which translation acts on. */
+  fragHandling: number = OFPC_FRAG.NORMAL;
   private readonly asyncListeners = new Set<(e: AsyncEvent) => void>();
   private readonly changeListeners = new Set<(version: number) => void | Promise<void>>();
   private readonly masks = new MaskInterner();
@@ -156,6 +159,7 @@ export class Bridge implements OpenFlowSwitch {
       now,
       scratch: newMatchScratch(),
       keyOf: (v) => this.pipeline.keys.alloc(v),
+      releaseKey: (slot) => this.pipeline.keys.release(slot),
       internMask: (m) => this.masks.intern(m),
     };
     this.groupEnv = { ...env, now, portLive: (p) => this.portLive(p) };
@@ -212,14 +216,9 @@ export class Bridge implements OpenFlowSwitch {
         return this.packetOut(msg);
       case OFPT.MULTIPART_REQUEST:
         return handleMultipart(this, msg);
-      case OFPT.QUEUE_GET_CONFIG_REQUEST: {
-        const port = msg.port >>> 0;
-        // No port has queues; the reply lists none, for a port that exists.
-        if (port !== OFPP.ANY && this.ports.get(port) === undefined) {
-          throw new OfpError(OFPET.QUEUE_OP_FAILED, OFPQOFC.BAD_PORT, `port 0x${port.toString(16)}`);
-        }
-        return [{ type: OFPT.QUEUE_GET_CONFIG_REPLY, xid: msg.xid, port: msg.port, queues: [] }];
-      }
+      case OFPT.QUEUE_GET_CONFIG_REQUEST:
+        // The ports' queues (queues.ts), or OFPQOFC_BAD_PORT.
+        return [{ type: OFPT.QUEUE_GET_CONFIG_REPLY, xid: msg.xid, port: msg.port, queues: queueConfigs(this, msg.port) }];
       case OFPT.EXPERIMENTER:
         if (Bundles.claims(msg)) return this.bundles.handle(this, msg, origin.connId);
         throw new OfpError(OFPET.BAD_REQUEST, OFPBRC.BAD_EXPERIMENTER, `experimenter 0x${msg.experimenter.toString(16)}`);
@@ -239,7 +238,7 @@ export class Bridge implements OpenFlowSwitch {
 
   /** Forgets what belonged to a connection that closed (its open bundles). */
   connectionClosed(connId: number): void {
-    this.bundles.connectionClosed(connId);
+    this.bundles.connectionClosed(connId, this.flowEnv);
   }
 
   setControllerConnected(connected: boolean): void {
@@ -247,6 +246,21 @@ export class Bridge implements OpenFlowSwitch {
     this.controllerConnected = connected;
     // Fail mode standalone changes forwarding when this flips: the datapath must look again.
     void this.notifyChange();
+  }
+
+  /**
+   * SET_CONFIG's fragment handling (OpenFlow 1.3.5 §7.3.2). NORMAL and DROP
+   * are supported; REASM is not (true only when the mode is now in force),
+   * as in Open vSwitch, whose datapath does not reassemble either. A change
+   * alters how fragments translate, so the datapath looks again.
+   */
+  setFragHandling(frag: number): boolean {
+    if (frag !== OFPC_FRAG.NORMAL && frag !== OFPC_FRAG.DROP) return false;
+    if (frag !== this.fragHandling) {
+      this.fragHandling = frag;
+      void this.notifyChange();
+    }
+    return true;
   }
 
   /* ----------------------------------------------- for the datapath */
@@ -310,6 +324,8 @@ export class Bridge implements OpenFlowSwitch {
 
   /** Raises a packet-in for the connections to deliver. */
   emitPacketIn(event: PacketInEvent): void {
+    // Through the virtual meter OFPM_CONTROLLER first (meters.ts), once for all connections.
+    if (!this.meters.meterPacketIn(this.clock.now(), event.frame)) return;
     this.emit({ kind: 'packet-in', event });
   }
 

@@ -14,7 +14,10 @@
  * Bundles belong to the connection that opened them (RequestOrigin.connId)
  * and go when it closes (`connectionClosed`). A BUNDLE_ADD_MESSAGE to an
  * unknown id opens the bundle implicitly, as §7.3.9 says. Messages are
- * decoded, their type and match checked when added; the rest is checked at
+ * decoded, their type and match checked when added; an ADD whose
+ * instructions name no group, meter or next table (whose existence may
+ * change before the commit) is checked and made into its Rule then too,
+ * as Open vSwitch does (flow-mod.ts prepareAdd). The rest is checked at
  * COMMIT, against the pipeline as the bundle's earlier messages leave it:
  * the commit plans each flow_mod against the open transaction (whose
  * classifier version already holds the earlier ones), applies it there, and
@@ -30,14 +33,18 @@
  */
 import { OFPT } from '../openflow/constants.js';
 import { decodeMessage } from '../openflow/decode.js';
+import { DecodeCache } from '../openflow/decode-cache.js';
 import { encodeMessage } from '../openflow/encode.js';
 import { errorReply, OFP_ERROR_DATA_LEN } from '../openflow/error-reply.js';
 import { OFPET, OfpError } from '../openflow/errors.js';
 import type { ErrorMsg, Experimenter, FlowMod, OfpMessage } from '../openflow/types.js';
 import type { Bridge } from './bridge.js';
 import { BundleMatches } from './bundle-matches.js';
-import { planFlowMod, type FlowModEnv } from './flow-mod.js';
+import { BundleMessages } from './bundle-messages.js';
+import { planFlowMod, planPreparedAdd, prepareAdd, type FlowModEnv } from './flow-mod.js';
 import { compileMatch } from './match.js';
+import type { Rule } from './rule.js';
+import type { TableCaps } from './table-caps.js';
 
 export const ONF_EXPERIMENTER = 0x4f4e4600;
 export const ONFT_BUNDLE_CONTROL = 2300;
@@ -88,9 +95,32 @@ interface Bundle {
   readonly id: number;
   readonly flags: number;
   closed: boolean;
-  readonly msgs: FlowMod[];
+  /** The flow_mods, in order (bundle-messages.ts). */
+  readonly msgs: BundleMessages;
   /** msgs[i]'s match, compiled when it was added (bundle-matches.ts). */
   readonly matches: BundleMatches;
+  /**
+   * For an ADD prepared when it was added (flow-mod.ts prepareAdd), its
+   * new Rule, until the commit takes it, and the table capabilities it was
+   * checked against; undefined for the others. The rules' key words are
+   * the bundle's to give back if they never reach a table (releasePrepared).
+   */
+  readonly rules: (Rule | undefined)[];
+  readonly caps: (TableCaps | undefined)[];
+}
+
+function newBundle(id: number, flags: number): Bundle {
+  return { id, flags, closed: false, msgs: new BundleMessages(), matches: new BundleMatches(), rules: [], caps: [] };
+}
+
+/** Gives back the key words of the prepared rules that no commit took. */
+function releasePrepared(bundle: Bundle, env: FlowModEnv): void {
+  const rules = bundle.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (r !== undefined) env.releaseKey(r.value);
+    rules[i] = undefined;
+  }
 }
 
 export interface BundleLimits {
@@ -102,6 +132,8 @@ export interface BundleLimits {
 
 export class Bundles {
   private readonly byConn = new Map<number, Map<number, Bundle>>();
+  /** Bundled flow_mods share decoded instructions and match fields, as the connections' do (decode-cache.ts). */
+  private readonly decodeCache = new DecodeCache();
 
   constructor(private readonly limits: BundleLimits = { maxBundles: 64, maxMessages: 1 << 20 }) {}
 
@@ -110,7 +142,10 @@ export class Bundles {
     return msg.experimenter >>> 0 === ONF_EXPERIMENTER && (msg.exp_type === ONFT_BUNDLE_CONTROL || msg.exp_type === ONFT_BUNDLE_ADD_MESSAGE);
   }
 
-  connectionClosed(connId: number): void {
+  connectionClosed(connId: number, env: FlowModEnv): void {
+    const mine = this.byConn.get(connId);
+    if (mine === undefined) return;
+    for (const bundle of mine.values()) releasePrepared(bundle, env);
     this.byConn.delete(connId);
   }
 
@@ -125,14 +160,14 @@ export class Bundles {
     const bundle = mine.get(id);
     if ((flags & ~(OFPBF.ATOMIC | OFPBF.ORDERED)) !== 0) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
 
-    if (msg.exp_type === ONFT_BUNDLE_ADD_MESSAGE) return this.add(msg, mine, bundle, id, flags, b.flowEnv);
+    if (msg.exp_type === ONFT_BUNDLE_ADD_MESSAGE) return this.add(b, msg, mine, bundle, id, flags);
 
     const reply = (t: OFPBCT): OfpMessage[] => [controlReply(msg, id, t, flags)];
     switch (type) {
       case OFPBCT.OPEN_REQUEST:
         if (bundle !== undefined) return [bundleError(msg, OFPBFC.BUNDLE_EXIST)];
         if (mine.size >= this.limits.maxBundles) return [bundleError(msg, OFPBFC.OUT_OF_BUNDLES)];
-        mine.set(id, { id, flags, closed: false, msgs: [], matches: new BundleMatches() });
+        mine.set(id, newBundle(id, flags));
         return reply(OFPBCT.OPEN_REPLY);
       case OFPBCT.CLOSE_REQUEST:
         if (bundle === undefined) return [bundleError(msg, OFPBFC.BAD_ID)];
@@ -143,6 +178,7 @@ export class Bundles {
       case OFPBCT.DISCARD_REQUEST:
         if (bundle === undefined) return [bundleError(msg, OFPBFC.BAD_ID)];
         mine.delete(id);
+        releasePrepared(bundle, b.flowEnv);
         return reply(OFPBCT.DISCARD_REPLY);
       case OFPBCT.COMMIT_REQUEST: {
         if (bundle === undefined) return [bundleError(msg, OFPBFC.BAD_ID)];
@@ -152,6 +188,8 @@ export class Bundles {
         try {
           done = commit(b, bundle);
         } catch (e) {
+          // The prepared rules the failed commit did not take.
+          releasePrepared(bundle, b.flowEnv);
           if (!(e instanceof BundledError)) throw e;
           // As Open vSwitch answers: the failing message's own error, then OFPBFC_MSG_FAILED.
           return [errorReply(e.error, Buffer.from(encodeMessage(e.msg))), bundleError(msg, OFPBFC.MSG_FAILED)];
@@ -163,7 +201,7 @@ export class Bundles {
     }
   }
 
-  private add(msg: Experimenter, mine: Map<number, Bundle>, bundle: Bundle | undefined, id: number, flags: number, env: FlowModEnv): OfpMessage[] {
+  private add(b: Bridge, msg: Experimenter, mine: Map<number, Bundle>, bundle: Bundle | undefined, id: number, flags: number): OfpMessage[] {
     const d = msg.data;
     if (d.length < CTRL_LEN + 8) return [bundleError(msg, OFPBFC.MSG_BAD_LEN)];
     const len = d.readUInt16BE(CTRL_LEN + 2);
@@ -172,17 +210,24 @@ export class Bundles {
     if (bundle === undefined) {
       // §7.3.9: adding to a bundle that does not exist opens it.
       if (mine.size >= this.limits.maxBundles) return [bundleError(msg, OFPBFC.OUT_OF_BUNDLES)];
-      mine.set(id, (bundle = { id, flags, closed: false, msgs: [], matches: new BundleMatches() }));
+      mine.set(id, (bundle = newBundle(id, flags)));
     }
     if (bundle.closed) return [bundleError(msg, OFPBFC.BUNDLE_CLOSED)];
     if (bundle.flags !== flags) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
     if (bundle.msgs.length >= this.limits.maxMessages) return [bundleError(msg, OFPBFC.MSG_TOO_MANY)];
     // The inner message's own errors (bad bytes, a bad match) are raised now, as Open vSwitch does.
-    const inner = decodeMessage(d.subarray(CTRL_LEN, CTRL_LEN + len));
+    const innerRaw = d.subarray(CTRL_LEN, CTRL_LEN + len);
+    const inner = decodeMessage(innerRaw, this.decodeCache);
     if (inner.type !== OFPT.FLOW_MOD || inner.buffer_id >>> 0 !== 0xffffffff) return [bundleError(msg, OFPBFC.MSG_UNSUP)];
+    const env = b.flowEnv;
     const m = compileMatch(inner.match, env.scratch);
-    bundle.msgs.push(inner);
+    bundle.msgs.push(inner, innerRaw);
     bundle.matches.push(m, env.internMask);
+    // What does not depend on the tables' contents is done now, while
+    // ovs-ofctl is still sending, rather than in the commit.
+    const prepared = prepareAdd(b.pipeline, inner, m, env);
+    bundle.rules.push(prepared?.rule);
+    bundle.caps.push(prepared?.caps);
     return [];
   }
 }
@@ -201,12 +246,25 @@ class BundledError extends Error {
 function commit(b: Bridge, bundle: Bundle): OfpMessage[] | Promise<OfpMessage[]> {
   return b.applyChange((txn) => {
     const env = b.flowEnv;
+    const { rules, caps } = bundle;
     for (let i = 0; i < bundle.msgs.length; i++) {
-      const fm = bundle.msgs[i]!;
+      const prepared = rules[i];
       try {
-        planFlowMod(b.pipeline, fm, env, txn, bundle.matches.load(i, env.scratch)).apply(txn);
+        // Prepared against these capabilities; a TABLE_FEATURES request since then means doing it all again.
+        if (prepared !== undefined && b.pipeline.table(prepared.tableId)?.caps === caps[i]) {
+          const plan = planPreparedAdd(b.pipeline, prepared, env, txn);
+          // Taken: its key words are the transaction's now (an abort gives them back).
+          rules[i] = undefined;
+          plan.apply(txn);
+        } else {
+          if (prepared !== undefined) {
+            env.releaseKey(prepared.value);
+            rules[i] = undefined;
+          }
+          planFlowMod(b.pipeline, bundle.msgs.flowMod(i), env, txn, bundle.matches.load(i, env.scratch)).apply(txn);
+        }
       } catch (e) {
-        throw e instanceof OfpError ? new BundledError(fm, e) : e;
+        throw e instanceof OfpError ? new BundledError(bundle.msgs.flowMod(i), e) : e;
       }
     }
   });

@@ -37,7 +37,7 @@
  * OFPBMC_BAD_FIELD, a mask it cannot take OFPBMC_BAD_MASK, a field it
  * cannot wildcard but the match omits or masks OFPBMC_BAD_WILDCARDS.
  */
-import { OFPFC, OFPFF, OFPG, OFPP, OFPRR, OFPTT } from '../openflow/constants.js';
+import { OFPFC, OFPFF, OFPG, OFPIT, OFPP, OFPRR, OFPTT } from '../openflow/constants.js';
 import { OFPBMC, OFPET, OFPFMFC, OfpError } from '../openflow/errors.js';
 import { oxmFieldByName } from '../openflow/oxm.js';
 import type { FlowMod, Match } from '../openflow/types.js';
@@ -57,6 +57,8 @@ export interface FlowModEnv extends CheckEnv {
   readonly scratch: MatchScratch;
   /** A rule's own copy of its key words (KeyArena). */
   keyOf(value: Uint32Array): Uint32Array;
+  /** Gives back a copy from `keyOf` that no rule in a table holds. */
+  releaseKey(slot: Uint32Array): void;
   /** A shared copy of `mask` (rules of one table mostly share a few masks). */
   internMask(mask: Uint32Array): Uint32Array;
 }
@@ -103,6 +105,104 @@ export function planFlowMod(p: Pipeline, fm: FlowMod, env: FlowModEnv, view: Pla
     default:
       return planDelete(p, fm, m, view.version);
   }
+}
+
+/**
+ * For a bundled ADD, everything that does not depend on the tables'
+ * contents, done when the message is added — as Open vSwitch's
+ * handle_bundle_add checks a flow_mod and builds its rule then
+ * (ofproto_flow_mod_init, add_flow_init), leaving the commit only the
+ * table insertions: the checks of the match against the table's
+ * capabilities and of the instructions, and the new Rule itself, with its
+ * own key words and its creation time (Open vSwitch's too is the time of
+ * the add). The commit plans it with `planPreparedAdd` while `table.caps`
+ * is still the returned `caps`.
+ *
+ * Null when the commit must do it all, as for any flow_mod: the message is
+ * not an ADD to an existing table, a check failed (the commit reports it,
+ * in its place among the bundle's messages), or the instructions name a
+ * group, a meter or a next table, whose existence is the commit's to judge.
+ * A returned rule's key words are the caller's until it hands the rule to
+ * `planPreparedAdd`: it gives them back (`releaseKey`) if it never does.
+ */
+export function prepareAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv): { rule: Rule; caps: TableCaps } | null {
+  if (fm.command !== OFPFC.ADD || (fm.flags & ~ALL_FLOW_MOD_FLAGS) !== 0) return null;
+  const table = fm.table_id === OFPTT.ALL ? undefined : p.table(fm.table_id);
+  if (table === undefined) return null;
+  for (let i = 0; i < fm.instructions.length; i++) {
+    const t = fm.instructions[i]!.type;
+    if (t === OFPIT.GOTO_TABLE || t === OFPIT.METER) return null;
+  }
+  const caps = table.caps;
+  let refs: RuleRefs;
+  try {
+    if (!caps.matchAll) checkMatchAgainstCaps(fm.match, caps);
+    refs = checkInstructions(fm.instructions, table.id, caps, fm.priority === 0 && isCatchAll(m.mask), m.facts, env);
+  } catch (e) {
+    if (e instanceof OfpError) return null;
+    throw e;
+  }
+  if (refs.groups.length !== 0) return null;
+  const rule = new Rule(
+    table.id,
+    env.keyOf(m.value),
+    env.internMask(m.mask),
+    fm.priority,
+    fm.match,
+    fm.instructions,
+    refs,
+    fm.cookie,
+    fm.idle_timeout,
+    fm.hard_timeout,
+    fm.flags,
+    env.now(),
+  );
+  return { rule, caps };
+}
+
+/**
+ * The commit's part of a prepared ADD (`prepareAdd`): what planAdd checks
+ * against the tables' contents — overlap, an identical entry to replace,
+ * room in the table — in the same order, with the same errors.
+ */
+export function planPreparedAdd(p: Pipeline, prepared: Rule, env: FlowModEnv, view: PlanView): FlowModPlan {
+  const table = p.table(prepared.tableId)!;
+  const { value, mask, priority, flags } = prepared;
+  if ((flags & OFPFF.CHECK_OVERLAP) !== 0 && table.cls.hasOverlap(value, mask, priority, view.version)) {
+    throw badFlowMod(OFPFMFC.OVERLAP, `overlaps an entry of priority ${priority}`);
+  }
+  const old = table.cls.findExact(value, mask, priority, view.version);
+  const entries = table.nRules + view.pendingRules(table.id);
+  if (old === null && entries >= table.caps.maxEntries) {
+    throw badFlowMod(OFPFMFC.TABLE_FULL, `table ${table.id} holds ${entries} entries`);
+  }
+  let rule = prepared;
+  if (old !== null) {
+    // An identical match has identical key words: the new entry takes over the old one's.
+    env.releaseKey(prepared.value);
+    rule = new Rule(
+      table.id,
+      old.value,
+      old.mask,
+      priority,
+      prepared.match,
+      prepared.instructions,
+      prepared.refs,
+      prepared.cookie,
+      prepared.idleTimeout,
+      prepared.hardTimeout,
+      flags,
+      prepared.created,
+    );
+  }
+  const reset = (flags & OFPFF.RESET_COUNTS) !== 0;
+  return {
+    usesBuffer: true,
+    apply(txn) {
+      if (old === null) txn.insert(rule);
+      else txn.replace(old, rule, reset);
+    },
+  };
 }
 
 function planAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv, view: PlanView): FlowModPlan {

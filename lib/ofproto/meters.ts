@@ -6,8 +6,9 @@
  * METER_MOD checks and their errors (ofp_meter_mod_failed_code):
  * - command other than ADD/MODIFY/DELETE: OFPMMFC_BAD_COMMAND;
  * - meter id 0, above OFPM_MAX, or OFPM_ALL for ADD/MODIFY:
- *   OFPMMFC_INVALID_METER. The virtual meters OFPM_SLOWPATH and
- *   OFPM_CONTROLLER are not implemented, so they are INVALID_METER too;
+ *   OFPMMFC_INVALID_METER, except the virtual meter OFPM_CONTROLLER (see
+ *   below). OFPM_SLOWPATH is INVALID_METER: ofswitchd has no slow path
+ *   apart from packet-ins, so there would be nothing for it to meter;
  * - flags beyond KBPS|PKTPS|BURST|STATS, or KBPS and PKTPS both or neither
  *   set: OFPMMFC_BAD_FLAGS (a rate needs exactly one unit);
  * - more bands than max_bands: OFPMMFC_OUT_OF_BANDS;
@@ -23,12 +24,26 @@
  * MODIFY keeps the meter's age and input counters and starts its bands
  * afresh.
  *
+ * OFPM_CONTROLLER (0xfffffffe, §5.7 "virtual meter ... for packets sent
+ * to the controller") is added, modified, deleted and reported like any
+ * other meter, as Open vSwitch does (its config and stats replies list it;
+ * flow_count 0). `meterPacketIn` runs every packet the switch sends to the
+ * controllers through it, once per packet whatever the number of
+ * connections and whatever the reason, before any connection sees it (Open
+ * vSwitch meters its datapath's controller action the same way): a DROP
+ * band that applies means no packet-in, counted in the band's stats; a
+ * DSCP_REMARK band remarks the frame the packet-in carries.
+ *
  * The token buckets (one per band) are the datapath's to drive through
  * `Meter.apply`; time comes from the caller, so tests need no sleeping.
  */
 import { OFPM, OFPMBT, OFPMC, OFPMF, OFPRR } from '../openflow/constants.js';
 import { OFPET, OFPMMFC, OfpError } from '../openflow/errors.js';
 import type { MeterBand, MeterConfig, MeterFeatures, MeterMod, MeterStats } from '../openflow/types.js';
+import { Extractor } from '../packet/extract.js';
+import { newKey } from '../packet/flow-key.js';
+import { Ipv4View } from '../packet/ipv4.js';
+import { Ipv6View } from '../packet/ipv6.js';
 import { durationOf } from './clock.js';
 import type { Pipeline, Txn } from './pipeline.js';
 
@@ -152,7 +167,7 @@ export class MeterTable {
       default:
         throw badMeter(OFPMMFC.BAD_COMMAND, `command ${mm.command as number}`);
     }
-    if (id === 0 || id > OFPM.MAX) throw badMeter(OFPMMFC.INVALID_METER, `meter id 0x${id.toString(16)}`);
+    if (id === 0 || (id > OFPM.MAX && id !== OFPM.CONTROLLER)) throw badMeter(OFPMMFC.INVALID_METER, `meter id 0x${id.toString(16)}`);
     const unit = mm.flags & (OFPMF.KBPS | OFPMF.PKTPS);
     if ((mm.flags & ~ALL_METER_FLAGS) !== 0 || unit === 0 || unit === (OFPMF.KBPS | OFPMF.PKTPS)) {
       throw badMeter(OFPMMFC.BAD_FLAGS, `flags 0x${mm.flags.toString(16)}`);
@@ -177,6 +192,44 @@ export class MeterTable {
         txn.touch();
       },
     };
+  }
+
+  /* ------------------------------------------------------------ OFPM_CONTROLLER */
+
+  /**
+   * Runs one frame bound for the controllers through OFPM_CONTROLLER, at
+   * clock time `now` (ms). False: a DROP band applies and no packet-in may
+   * be sent. True otherwise (no such meter, no band applies, or a
+   * DSCP_REMARK band applied, which remarked `frame` in place).
+   */
+  meterPacketIn(now: number, frame: Buffer): boolean {
+    const m = this.meters.get(OFPM.CONTROLLER);
+    if (m === undefined) return true;
+    const band = m.apply(now, 1, frame.length);
+    if (band < 0) return true;
+    const b = m.bands[band]!;
+    if (b.type === OFPMBT.DROP) return false;
+    if (b.type === OFPMBT.DSCP_REMARK) this.remark(frame, b.prec_level);
+    return true;
+  }
+
+  // Made on first use: most switches never remark a packet-in.
+  private remarker: { lay: Extractor; key: Uint32Array; ip4: Ipv4View; ip6: Ipv6View } | undefined;
+
+  private remark(frame: Buffer, precLevel: number): void {
+    const r = (this.remarker ??= { lay: new Extractor(), key: newKey(), ip4: new Ipv4View(), ip6: new Ipv6View() });
+    r.lay.extract(frame, 0, frame.length, 0, r.key);
+    const l3 = r.lay.l3;
+    if (l3 < 0) return;
+    const version = frame[l3]! >>> 4;
+    // The same header views the datapath's own DSCP_REMARK uses, so the IPv4 checksum follows.
+    if (version === 4) {
+      const v = r.ip4.reset(frame, l3, frame.length - l3);
+      v.setDscp(remarkDscp(v.dscp(), precLevel));
+    } else if (version === 6) {
+      const v = r.ip6.reset(frame, l3, frame.length - l3);
+      v.setDscp(remarkDscp(v.dscp(), precLevel));
+    }
   }
 
   /* ------------------------------------------------------------ stats */

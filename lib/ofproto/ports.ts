@@ -107,6 +107,11 @@ export class PortTable {
     return undefined;
   }
 
+  /** Ports in no particular order (the order they were added), without sorting or copying. */
+  values(): IterableIterator<Port> {
+    return this.ports.values();
+  }
+
   /** Ports in number order, LOCAL last. */
   sorted(): Port[] {
     return [...this.ports.values()].sort((a, b) => a.portNo - b.portNo);

@@ -42,6 +42,12 @@ export class Rule implements ClsRule {
   removed = false;
   /** The rule that replaced this one (MODIFY or ADD over it), for late credits. */
   replacedBy: Rule | null = null;
+  /**
+   * The cookie, match and instructions as a flow stats entry carries them,
+   * encoded by the first stats reply that lists this rule and reused by the
+   * next (none ever changes: a MODIFY makes a new Rule); see ofproto/stats.ts.
+   */
+  statsWire: string | null = null;
 
   constructor(
     readonly tableId: number,

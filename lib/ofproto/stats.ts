@@ -10,16 +10,24 @@
  * delete would (the match is checked as a flow_mod's is, errors included).
  * Entries come in table order, highest priority first.
  *
+ * A flow stats reply can list every rule of the switch, so it is written
+ * straight from the rules into the reply's messages (the body's FlowStats
+ * objects are built only if someone reads them, as tests do): durations,
+ * counters and the small fixed fields from the rule, and what never
+ * changes of a rule (cookie, match, instructions) from bytes encoded by
+ * the first reply that lists it and kept on it (`Rule.statsWire`).
+ *
  * Where the spec leaves the answer open we answer as Open vSwitch does:
  * port stats for a port that does not exist are an empty list; queue
- * stats, with no queues configured, are an empty list for OFPP_ANY and
- * OFPQ_ALL, OFPQOFC_BAD_PORT for a port that does not exist, and
- * OFPQOFC_BAD_QUEUE for any particular queue; group stats for a group
+ * stats as queues.ts says; group stats for a group
  * that does not exist are an empty list, meter stats and config for a meter
  * that does not exist OFPMMFC_UNKNOWN_METER.
  */
-import { OFPG, OFPMP, OFPP, OFPQ_ALL, OFPT, OFPTT } from '../openflow/constants.js';
-import { OFPBRC, OFPET, OFPQOFC, OfpError } from '../openflow/errors.js';
+import { OFPG, OFPMP, OFPP, OFPT, OFPTT } from '../openflow/constants.js';
+import { withEntryWriter } from '../openflow/encode.js';
+import { OFPBRC, OFPET, OfpError } from '../openflow/errors.js';
+import { encodeInstructions } from '../openflow/instructions.js';
+import { encodeMatch } from '../openflow/oxm.js';
 import type {
   AggregateStats,
   FlowStats,
@@ -29,13 +37,14 @@ import type {
   MultipartRequest,
   OfpMessage,
 } from '../openflow/types.js';
+import { Writer } from '../openflow/writer.js';
 import type { Bridge } from './bridge.js';
 import { durationOf } from './clock.js';
-import { looseTargets } from './flow-mod.js';
 import { compileMatch } from './match.js';
 import type { Rule } from './rule.js';
 import { applyTableFeatures } from './reshape.js';
 import { describeTable } from './table-features.js';
+import { queueStats } from './queues.js';
 
 export function handleMultipart(b: Bridge, req: MultipartRequest): OfpMessage[] | Promise<OfpMessage[]> {
   const reply = (body: MultipartReplyBody): OfpMessage[] => [
@@ -46,9 +55,9 @@ export function handleMultipart(b: Bridge, req: MultipartRequest): OfpMessage[] 
     case OFPMP.DESC:
       return reply({ mp_type: OFPMP.DESC, body: { ...b.desc } });
     case OFPMP.FLOW:
-      return reply({ mp_type: OFPMP.FLOW, body: selectRules(b, req.body).map((r) => flowStats(r, now)) });
+      return [flowReply(req.xid, selectRules(b, req.body), now)];
     case OFPMP.AGGREGATE:
-      return reply({ mp_type: OFPMP.AGGREGATE, body: aggregate(selectRules(b, req.body)) });
+      return reply({ mp_type: OFPMP.AGGREGATE, body: aggregate(selectRules(b, req.body, false)) });
     case OFPMP.TABLE:
       return reply({
         mp_type: OFPMP.TABLE,
@@ -62,8 +71,7 @@ export function handleMultipart(b: Bridge, req: MultipartRequest): OfpMessage[] 
     case OFPMP.PORT_STATS:
       return reply({ mp_type: OFPMP.PORT_STATS, body: b.ports.stats(req.body.port_no) });
     case OFPMP.QUEUE:
-      queueStats(b, req.body.port_no >>> 0, req.body.queue_id >>> 0);
-      return reply({ mp_type: OFPMP.QUEUE, body: [] });
+      return reply({ mp_type: OFPMP.QUEUE, body: queueStats(b, req.body.port_no >>> 0, req.body.queue_id >>> 0) });
     case OFPMP.GROUP:
       return reply({ mp_type: OFPMP.GROUP, body: b.groups.stats(req.body.group_id, b.pipeline, now) });
     case OFPMP.GROUP_DESC:
@@ -90,24 +98,166 @@ export function handleMultipart(b: Bridge, req: MultipartRequest): OfpMessage[] 
   }
 }
 
-/** The rules a flow or aggregate stats request selects, in table order and then by descending priority. */
-export function selectRules(b: Bridge, q: FlowStatsRequest): Rule[] {
+/**
+ * The rules a flow or aggregate stats request selects, in table order and
+ * then by descending priority (unless `ordered` is false: a sum needs no order).
+ */
+export function selectRules(b: Bridge, q: FlowStatsRequest, ordered = true): Rule[] {
   if (q.table_id !== OFPTT.ALL && b.pipeline.table(q.table_id) === undefined) {
     throw new OfpError(OFPET.BAD_REQUEST, OFPBRC.BAD_TABLE_ID, `table ${q.table_id}`);
   }
   const m = compileMatch(q.match, b.flowEnv.scratch);
-  const tables = q.table_id === OFPTT.ALL ? [...b.pipeline.allTables()] : [b.pipeline.table(q.table_id)!];
+  const tables = q.table_id === OFPTT.ALL ? b.pipeline.allTables() : [b.pipeline.table(q.table_id)!];
   const outPort = q.out_port >>> 0;
   const outGroup = q.out_group >>> 0;
+  const { cookie, cookie_mask } = q;
+  // The usual dump filters on nothing: no bigint arithmetic per rule then.
+  const anyCookie = cookie_mask === 0n;
   const out: Rule[] = [];
   for (const t of tables) {
-    const found = looseTargets(b.pipeline.version, t, q, m).filter(
-      (r) => (outPort === OFPP.ANY || r.outputsTo(outPort)) && (outGroup === OFPG.ANY || r.sendsToGroup(outGroup)),
-    );
-    found.sort((x, y) => y.priority - x.priority);
-    out.push(...found);
+    const first = out.length;
+    t.cls.forEachLoose(m.value, m.mask, b.pipeline.version, (r) => {
+      if (
+        (anyCookie || ((r.cookie ^ cookie) & cookie_mask) === 0n) &&
+        (outPort === OFPP.ANY || r.outputsTo(outPort)) &&
+        (outGroup === OFPG.ANY || r.sendsToGroup(outGroup))
+      ) {
+        out.push(r);
+      }
+    });
+    if (ordered) sortByPriority(out, first);
   }
   return out;
+}
+
+/** Positions in a sort key (below): more than any table holds. */
+const POSITIONS = 0x100000000;
+
+/**
+ * Sorts `rules[from..]` by descending priority, keeping the classifier's
+ * order among equal priorities (what a stable sort gives). Keys
+ * (priority, position) in a Float64Array sort natively, without a
+ * comparator call per comparison: for 100,000 rules of 7 priorities, 12 ms
+ * of CPU where Array#sort with a comparator takes 21. Rules that come
+ * sorted already are left as they are.
+ */
+function sortByPriority(rules: Rule[], from: number): void {
+  const n = rules.length - from;
+  if (n < 2) return;
+  const keys = new Float64Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    // 0x10000 - priority: descending priorities sort ascending; exact, below 2^53.
+    keys[i] = (0x10000 - rules[from + i]!.priority) * POSITIONS + i;
+    if (i > 0 && keys[i]! < keys[i - 1]!) sorted = false;
+  }
+  if (sorted) return;
+  keys.sort();
+  const copy = rules.slice(from);
+  for (let i = 0; i < n; i++) rules[from + i] = copy[keys[i]! % POSITIONS]!;
+}
+
+/**
+ * The OFPMP_FLOW reply for `rules`: encoded straight from the rules (see
+ * the essay at the top); `body` is built from them only when read.
+ */
+function flowReply(xid: number, rules: readonly Rule[], now: number): MultipartReply {
+  let body: FlowStats[] | undefined;
+  const reply = {
+    type: OFPT.MULTIPART_REPLY,
+    xid,
+    flags: 0,
+    mp_type: OFPMP.FLOW,
+    get body(): FlowStats[] {
+      return (body ??= rules.map((r) => flowStats(r, now)));
+    },
+  } as MultipartReply;
+  return withEntryWriter(reply, {
+    count: rules.length,
+    sizeHint: rules.length > 0 ? rules.length * flowStatsLength(rules[0]!) : 0,
+    length: (i) => flowStatsLength(rules[i]!),
+    write: (buf, off, i) => writeFlowStats(buf, off, rules[i]!, now),
+  });
+}
+
+/*
+ * struct ofp_flow_stats: length, table_id, pad, duration_sec and _nsec,
+ * priority, idle and hard timeouts, flags, pad (24 bytes); cookie (8);
+ * packet and byte counts (16); then the match and the instructions.
+ */
+const COOKIE_AT = 24;
+const COUNTS_AT = 32;
+const MATCH_AT = 48;
+const COOKIE_LEN = 8;
+const TWO_32 = 0x100000000;
+const wireScratch = new Writer(1024);
+
+/**
+ * What never changes of the rule's flow stats entry, the cookie then the
+ * match and instructions, encoded on first use (see Rule.statsWire). Kept
+ * as a latin1 string, one character per byte: 16 bytes of overhead where
+ * a Buffer of its own costs about 100, and a table of 100,000 rules keeps
+ * 100,000 of them. Copying it out character by character costs less than
+ * encoding the bigint cookie again.
+ */
+function statsWire(r: Rule): string {
+  let wire = r.statsWire;
+  if (wire === null) {
+    const s = wireScratch.reset();
+    s.u64(r.cookie);
+    encodeMatch(s, r.match);
+    encodeInstructions(s, r.instructions);
+    wire = r.statsWire = s.view().toString('latin1');
+  }
+  return wire;
+}
+
+function flowStatsLength(r: Rule): number {
+  return MATCH_AT - COOKIE_LEN + statsWire(r).length;
+}
+
+function put16(b: Buffer, at: number, v: number): void {
+  b[at] = v >>> 8;
+  b[at + 1] = v;
+}
+
+function put32(b: Buffer, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = v >>> 16;
+  b[at + 2] = v >>> 8;
+  b[at + 3] = v;
+}
+
+/**
+ * One struct ofp_flow_stats for `r` at `b[off]`, flowStatsLength(r) bytes
+ * (the encoder has checked that it fits a message): the bytes
+ * encodeFlowStats() writes for flowStats(r, now), without building that
+ * object. Counters go out as two 32-bit halves (they are exact integers
+ * below 2^53) rather than through bigints.
+ */
+function writeFlowStats(b: Buffer, off: number, r: Rule, now: number): void {
+  const wire = statsWire(r);
+  const n = wire.length;
+  // As durationOf() (clock.ts), without its array.
+  const ms = Math.max(0, now - r.created);
+  const sec = Math.floor(ms / 1000);
+  put16(b, off, MATCH_AT - COOKIE_LEN + n);
+  b[off + 2] = r.tableId;
+  b[off + 3] = 0;
+  put32(b, off + 4, sec);
+  put32(b, off + 8, Math.min(Math.floor((ms - sec * 1000) * 1e6), 999_999_999));
+  put16(b, off + 12, r.priority);
+  put16(b, off + 14, r.idleTimeout);
+  put16(b, off + 16, r.hardTimeout);
+  put16(b, off + 18, r.flags);
+  put32(b, off + 20, 0);
+  for (let j = 0; j < COOKIE_LEN; j++) b[off + COOKIE_AT + j] = wire.charCodeAt(j);
+  put32(b, off + COUNTS_AT, Math.floor(r.packets / TWO_32));
+  put32(b, off + COUNTS_AT + 4, r.packets);
+  put32(b, off + COUNTS_AT + 8, Math.floor(r.bytes / TWO_32));
+  put32(b, off + COUNTS_AT + 12, r.bytes);
+  const at = off + MATCH_AT - COOKIE_LEN;
+  for (let j = COOKIE_LEN; j < n; j++) b[at + j] = wire.charCodeAt(j);
 }
 
 export function flowStats(r: Rule, now: number): FlowStats {
@@ -138,10 +288,3 @@ function aggregate(rules: readonly Rule[]): AggregateStats {
   return { packet_count: BigInt(packets), byte_count: BigInt(bytes), flow_count: rules.length };
 }
 
-/** No port has queues: what Open vSwitch answers then (see the essay above). */
-function queueStats(b: Bridge, portNo: number, queueId: number): void {
-  if (portNo !== OFPP.ANY && b.ports.get(portNo) === undefined) {
-    throw new OfpError(OFPET.QUEUE_OP_FAILED, OFPQOFC.BAD_PORT, `port 0x${portNo.toString(16)}`);
-  }
-  if (queueId !== OFPQ_ALL) throw new OfpError(OFPET.QUEUE_OP_FAILED, OFPQOFC.BAD_QUEUE, `queue ${queueId}`);
-}

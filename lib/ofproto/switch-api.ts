@@ -97,6 +97,14 @@ export interface OpenFlowSwitch {
   setControllerConnected(connected: boolean): void;
 
   /**
+   * SET_CONFIG's fragment handling mode (OFPC_FRAG_*), switch-wide. Returns
+   * whether the switch now uses it; false leaves the mode as it was (a mode
+   * the datapath lacks). Optional: without it only OFPC_FRAG_NORMAL is
+   * supported.
+   */
+  setFragHandling?(frag: number): boolean;
+
+  /**
    * Tells the switch that a connection closed, so that it can drop what
    * belonged to it (bundles opened by it). Optional: a switch with no
    * per-connection state need not implement it.

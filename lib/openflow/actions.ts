@@ -27,6 +27,7 @@ import { decodeOxmWithin, encodeOxm, OXM_IN_SET_FIELD } from './oxm.js';
 import type { Reader } from './reader.js';
 import type { Action } from './types.js';
 import type { Writer } from './writer.js';
+import { exactArray } from './exact-array.js';
 
 /** struct ofp_action_header, 8 bytes (type, len, pad 4): the shortest action. */
 export const OFP_ACTION_HEADER_LEN = 8;
@@ -41,7 +42,7 @@ function badLen(detail: string): OfpError {
 export function decodeActions(r: Reader): Action[] {
   const list: Action[] = [];
   while (r.off < r.end) list.push(decodeAction(r));
-  return list;
+  return exactArray(list);
 }
 
 /** One action at `r.off`, bounded by `r.end`; leaves `r.off` after it. */

@@ -17,12 +17,17 @@ import { decodeMultipartReplyBody, decodeMultipartRequestBody } from './multipar
 import { readMac } from './addr.js';
 import { Reader } from './reader.js';
 import { decodeBuckets, decodeHelloElems, decodeMeterBands, decodePacketQueues, decodePort } from './structs.js';
-import type { MultipartReply, MultipartRequest, OfpMessage } from './types.js';
+import type { DecodeCache } from './decode-cache.js';
+import type { FlowMod, Instruction, MultipartReply, MultipartRequest, OfpMessage } from './types.js';
 
 /** struct ofp_packet_out without actions, and the fixed parts of other messages. */
 const OFP_PACKET_OUT_LEN = 24;
 
-export function decodeMessage(buf: Buffer): OfpMessage {
+/**
+ * `cache`, for a switch that keeps what it decodes: flow_mods share their
+ * instruction lists and small match fields with earlier ones (decode-cache.ts).
+ */
+export function decodeMessage(buf: Buffer, cache?: DecodeCache): OfpMessage {
   if (buf.length < OFP_HEADER_LEN) throw badLen(`message of ${buf.length} bytes is shorter than ofp_header`);
   const version = buf[0]!;
   const type = buf[1]!;
@@ -33,9 +38,51 @@ export function decodeMessage(buf: Buffer): OfpMessage {
     throw new OfpError(OFPET.BAD_REQUEST, OFPBRC.BAD_VERSION, `version 0x${version.toString(16)}`);
   }
   const r = new Reader(buf, OFP_HEADER_LEN, length);
-  const msg = decodeBody(type, version, xid, r);
+  // FLOW_MOD, the message a switch receives most of, outside the big switch.
+  const msg = type === OFPT.FLOW_MOD && version === OFP_VERSION ? decodeFlowMod(version, xid, r, cache) : decodeBody(type, version, xid, r);
   if (r.remaining !== 0) throw badLen(`${r.remaining} bytes left after ${OFPT[type] ?? type}`);
   return msg;
+}
+
+function decodeFlowMod(version: number, xid: number, r: Reader, cache: DecodeCache | undefined): FlowMod {
+  const cookie = r.u64();
+  const cookie_mask = r.u64();
+  const table_id = r.u8();
+  const command = r.u8();
+  const idle_timeout = r.u16();
+  const hard_timeout = r.u16();
+  const priority = r.u16();
+  const buffer_id = r.u32();
+  const out_port = r.u32();
+  const out_group = r.u32();
+  const flags = r.u16();
+  r.skip(2);
+  const match = decodeMatch(r, cache);
+  const decodeList = (): Instruction[] => decodeInstructions(r.sub(r.remaining, OFPET.BAD_INSTRUCTION, OFPBIC.BAD_LEN));
+  let instructions: Instruction[];
+  if (cache === undefined) instructions = decodeList();
+  else {
+    instructions = cache.instructions(r.buf, r.off, r.end, decodeList);
+    r.off = r.end;
+  }
+  return {
+    version,
+    xid,
+    type: OFPT.FLOW_MOD,
+    cookie,
+    cookie_mask,
+    table_id,
+    command,
+    idle_timeout,
+    hard_timeout,
+    priority,
+    buffer_id,
+    out_port,
+    out_group,
+    flags,
+    match,
+    instructions,
+  };
 }
 
 function decodeBody(type: number, version: number, xid: number, r: Reader): OfpMessage {
@@ -148,40 +195,8 @@ function decodeBody(type: number, version: number, xid: number, r: Reader): OfpM
       const actions = decodeActions(r.sub(actions_len, OFPET.BAD_ACTION, OFPBAC.BAD_LEN));
       return { version, xid, type: OFPT.PACKET_OUT, buffer_id, in_port, actions, data: r.rest() };
     }
-    case OFPT.FLOW_MOD: {
-      const cookie = r.u64();
-      const cookie_mask = r.u64();
-      const table_id = r.u8();
-      const command = r.u8();
-      const idle_timeout = r.u16();
-      const hard_timeout = r.u16();
-      const priority = r.u16();
-      const buffer_id = r.u32();
-      const out_port = r.u32();
-      const out_group = r.u32();
-      const flags = r.u16();
-      r.skip(2);
-      const match = decodeMatch(r);
-      const instructions = decodeInstructions(r.sub(r.remaining, OFPET.BAD_INSTRUCTION, OFPBIC.BAD_LEN));
-      return {
-        version,
-        xid,
-        type: OFPT.FLOW_MOD,
-        cookie,
-        cookie_mask,
-        table_id,
-        command,
-        idle_timeout,
-        hard_timeout,
-        priority,
-        buffer_id,
-        out_port,
-        out_group,
-        flags,
-        match,
-        instructions,
-      };
-    }
+    case OFPT.FLOW_MOD:
+      return decodeFlowMod(version, xid, r, undefined);
     case OFPT.GROUP_MOD: {
       const command = r.u16();
       const group_type = r.u8();

@@ -6,6 +6,7 @@
  * 16-bit length can say.
  */
 import { OFP_MAX_MESSAGE_LEN, OFP_VERSION, OFPMPF_REPLY, OFPT } from './constants.js';
+import { badLen } from './errors.js';
 import { encodeActions } from './actions.js';
 import { encodeInstructions } from './instructions.js';
 import { encodeMatch } from './oxm.js';
@@ -212,12 +213,46 @@ function encodeBody(w: Writer, m: OfpMessage): void {
 }
 
 /**
+ * A multipart reply body that writes its own entries straight into the
+ * reply's buffer, for a switch that can do better than building the body's
+ * objects first: ofproto's flow statistics are written from the rules
+ * themselves (ofproto/stats.ts), which for a big table is most of what a
+ * dump costs. Entry `i` is `length(i)` bytes, written whole at `off`,
+ * exactly as the body's own encoder would write the body's entry `i`.
+ */
+export interface EntryWriter {
+  readonly count: number;
+  /** A guess at the encoded size of all entries, to size the buffer once. */
+  readonly sizeHint: number;
+  length(i: number): number;
+  write(buf: Buffer, off: number, i: number): void;
+}
+
+const ENTRY_WRITER: unique symbol = Symbol('ofswitch.entryWriter');
+
+/**
+ * Attaches `entries` to `reply` for encodeMultipartReplies(); the reply's
+ * `body` stays what it says, for every other reader. Not enumerable, so
+ * copies and comparisons of the message do not see it.
+ */
+export function withEntryWriter<T extends MultipartReply>(reply: T, entries: EntryWriter): T {
+  Object.defineProperty(reply, ENTRY_WRITER, { value: entries, enumerable: false });
+  return reply;
+}
+
+function entryWriterOf(reply: MultipartReply): EntryWriter | undefined {
+  return (reply as { [ENTRY_WRITER]?: EntryWriter })[ENTRY_WRITER];
+}
+
+/**
  * Encodes a multipart reply as the messages to send: its body cut at entry
  * boundaries so each message fits in `maxBytes`, OFPMPF_REPLY_MORE set on
  * all but the last (OF1.3 §7.3.5). The returned buffers share one
  * allocation.
  */
 export function encodeMultipartReplies(reply: MultipartReply, maxBytes: number = OFP_MAX_MESSAGE_LEN): Buffer[] {
+  const entries = entryWriterOf(reply);
+  if (entries !== undefined) return encodeEntryReplies(reply, entries, maxBytes);
   const scratch = new Writer(4096);
   const pieces = splitMultipartReply(scratch, reply, maxBytes);
   let total = 0;
@@ -236,6 +271,55 @@ export function encodeMultipartReplies(reply: MultipartReply, maxBytes: number =
     out.zeros(4);
     out.bytes(piece);
     messages.push(out.buf.subarray(start, out.off));
+  }
+  return messages;
+}
+
+/**
+ * encodeMultipartReplies() for a body with an EntryWriter: the same
+ * messages, byte for byte, written in one pass into one buffer. Each
+ * entry's length is known before it is written, so a message is closed
+ * and the next one's header room left before an entry that would not fit.
+ */
+function encodeEntryReplies(reply: MultipartReply, entries: EntryWriter, maxBytes: number): Buffer[] {
+  const limit = Math.min(maxBytes, OFP_MAX_MESSAGE_LEN);
+  const maxBody = limit - OFP_MULTIPART_HEADER_LEN;
+  let buf = Buffer.allocUnsafe(2 * OFP_MULTIPART_HEADER_LEN + Math.ceil(entries.sizeHint * (1 + OFP_MULTIPART_HEADER_LEN / maxBody)));
+  const starts: number[] = [0];
+  let msgStart = 0;
+  let off = OFP_MULTIPART_HEADER_LEN;
+  for (let i = 0; i < entries.count; i++) {
+    const len = entries.length(i);
+    if (len > maxBody) {
+      throw badLen(`a multipart type ${reply.mp_type} entry of ${len} bytes cannot fit in a ${maxBytes}-byte message`);
+    }
+    if (off + len - msgStart > limit) {
+      msgStart = off;
+      starts.push(msgStart);
+      off += OFP_MULTIPART_HEADER_LEN;
+    }
+    if (off + len > buf.length) {
+      // The hint fell short: double, as Writer does.
+      const bigger = Buffer.allocUnsafe(Math.max(2 * buf.length, off + len));
+      buf.copy(bigger, 0, 0, off);
+      buf = bigger;
+    }
+    entries.write(buf, off, i);
+    off += len;
+  }
+  const messages: Buffer[] = [];
+  for (let k = 0; k < starts.length; k++) {
+    const start = starts[k]!;
+    const end = k + 1 < starts.length ? starts[k + 1]! : off;
+    // ofp_header and the rest of ofp_multipart_reply's header: once a message, Buffer's own stores will do.
+    buf.writeUInt8(reply.version ?? OFP_VERSION, start);
+    buf.writeUInt8(OFPT.MULTIPART_REPLY, start + 1);
+    buf.writeUInt16BE(end - start, start + 2);
+    buf.writeUInt32BE(reply.xid >>> 0, start + 4);
+    buf.writeUInt16BE(reply.mp_type, start + 8);
+    buf.writeUInt16BE((k + 1 < starts.length ? reply.flags | OFPMPF_REPLY.MORE : reply.flags & ~OFPMPF_REPLY.MORE) & 0xffff, start + 10);
+    buf.fill(0, start + 12, start + 16);
+    messages.push(buf.subarray(start, end));
   }
   return messages;
 }

@@ -19,6 +19,7 @@ import { decodeActions, encodeActions } from './actions.js';
 import { Reader } from './reader.js';
 import type { Instruction } from './types.js';
 import type { Writer } from './writer.js';
+import { exactArray } from './exact-array.js';
 
 /** struct ofp_instruction_goto_table / _meter / _actions header, 8 bytes. */
 export const OFP_INSTRUCTION_LEN = 8;
@@ -33,7 +34,7 @@ function badLen(detail: string): OfpError {
 export function decodeInstructions(r: Reader): Instruction[] {
   const list: Instruction[] = [];
   while (r.off < r.end) list.push(decodeInstruction(r));
-  return list;
+  return exactArray(list);
 }
 
 /** One instruction at `r.off`, bounded by `r.end`; leaves `r.off` after it. */

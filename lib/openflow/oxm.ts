@@ -43,6 +43,8 @@ import { OFPBAC, OFPBMC, OFPET, OfpError } from './errors.js';
 import type { Reader } from './reader.js';
 import type { Match, OxmField, OxmId, OxmName, OxmValue } from './types.js';
 import type { Writer } from './writer.js';
+import type { DecodeCache } from './decode-cache.js';
+import { exactArray } from './exact-array.js';
 
 /** The OXM header, 4 bytes. */
 export const OXM_HEADER_LEN = 4;
@@ -273,7 +275,7 @@ function readValue(buf: Buffer, p: number, info: OxmFieldInfo): OxmValue {
  * struct ofp_match (OFPMT_OXM), 4 bytes + TLVs + padding to 8, at `r.off`.
  * Leaves `r.off` after the padding.
  */
-export function decodeMatch(r: Reader): Match {
+export function decodeMatch(r: Reader, cache?: DecodeCache): Match {
   const buf = r.buf;
   const start = r.off;
   const avail = r.end - start;
@@ -292,10 +294,30 @@ export function decodeMatch(r: Reader): Match {
   const end = start + length;
   const fields: Match = [];
   r.off = start + OFP_MATCH_HEADER_LEN;
-  while (r.off < end) fields.push(decodeOxmWithin(r, end, OXM_IN_MATCH));
+  if (cache === undefined) while (r.off < end) fields.push(decodeOxmWithin(r, end, OXM_IN_MATCH));
+  else while (r.off < end) fields.push(decodeMatchField(r, end, cache));
   // The padding's content is not checked: it carries nothing.
   r.off = start + padded;
-  return fields;
+  return exactArray(fields);
+}
+
+/**
+ * One TLV of a match, the shared object (DecodeCache) when it is a valid
+ * unmasked integer basic field — exactly when decodeOxmWithin would return
+ * { field, value } for it; anything else, errors included, goes there.
+ */
+function decodeMatchField(r: Reader, end: number, cache: DecodeCache): OxmField {
+  const buf = r.buf;
+  const off = r.off;
+  if (end - off >= OXM_HEADER_LEN && ((buf[off]! << 8) | buf[off + 1]!) === OFPXMC.OPENFLOW_BASIC && (buf[off + 2]! & 1) === 0) {
+    const info = OXM_OFB_FIELDS[buf[off + 2]! >>> 1];
+    const p = off + OXM_HEADER_LEN;
+    if (info !== undefined && info.kind === OxmKind.UINT && buf[off + 3] === info.len && p + info.len <= end) {
+      r.off = p + info.len;
+      return cache.field(info.code, info.name, readValue(buf, p, info) as number);
+    }
+  }
+  return decodeOxmWithin(r, end, OXM_IN_MATCH);
 }
 
 /**

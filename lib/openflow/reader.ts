@@ -73,7 +73,9 @@ export class Reader {
     // those need one small BigInt and no DataView.
     if ((b[o]! | b[o + 1]! | b[o + 2]! | b[o + 3]!) === 0) {
       this.off = o + 8;
-      return BigInt(((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0);
+      const low = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
+      // BigInt(0) allocates each time; a zero cookie is kept by every flow entry that has one.
+      return low === 0 ? 0n : BigInt(low);
     }
     const dv = (this.dv ??= new DataView(b.buffer, b.byteOffset, b.byteLength));
     this.off = o + 8;
@@ -88,8 +90,18 @@ export class Reader {
   /** A copy of the next `n` bytes (decoded values never alias the input). */
   bytes(n: number): Buffer {
     this.need(n);
-    const b = Buffer.from(this.buf.subarray(this.off, this.off + n));
-    this.off += n;
+    const src = this.buf;
+    const o = this.off;
+    let b: Buffer;
+    if (n <= 256) {
+      // Most copies are small (an experimenter body, a bundled message):
+      // a byte loop beats Buffer.from(subarray)'s generic path several times over.
+      b = Buffer.allocUnsafe(n);
+      for (let i = 0; i < n; i++) b[i] = src[o + i]!;
+    } else {
+      b = Buffer.from(src.subarray(o, o + n));
+    }
+    this.off = o + n;
     return b;
   }
 

@@ -186,6 +186,58 @@ export function crc32cZeros(crc: number, n: number): number {
   return c >>> 0;
 }
 
+/*
+ * Rewriting a few bytes of an SCTP packet changes its CRC32c by an amount
+ * that depends only on the XOR of the old and new bytes and on how many
+ * bytes follow them: the CRC register is linear over GF(2), the initial
+ * value and the final complement cancel out between two messages of the
+ * same length, and leading zero bytes leave a zero register at zero. So
+ * the change is the register run from 0 over the XOR difference, then over
+ * as many zero bytes as follow it. Running over n zero bytes is a linear
+ * map of the register; ZERO_OPS holds that map for n = 2^k (k = 0..31) as
+ * 32 columns each (column i = the image of bit i), so any n costs one map
+ * per set bit of n instead of n table steps. Built once at load.
+ */
+const ZERO_OPS: Uint32Array = (() => {
+  const ops = new Uint32Array(32 * 32);
+  for (let i = 0; i < 32; i++) ops[i] = crc32cZeros(1 << i, 1);
+  for (let k = 1; k < 32; k++) {
+    const prev = (k - 1) * 32;
+    for (let i = 0; i < 32; i++) ops[k * 32 + i] = applyZeroOp(ops, prev, ops[prev + i]);
+  }
+  return ops;
+})();
+
+/** Applies the 32-column map at ops[base, base+32) to the register value `v`. */
+function applyZeroOp(ops: Uint32Array, base: number, v: number): number {
+  let r = 0;
+  for (let i = base; v !== 0; i++, v >>>= 1) if (v & 1) r ^= ops[i];
+  return r >>> 0;
+}
+
+/** The register after `n` zero bytes, as crc32cZeros gives, in O(log n). */
+export function crc32cZerosFast(crc: number, n: number): number {
+  let c = crc >>> 0;
+  for (let k = 0; n !== 0 && c !== 0; k++, n >>>= 1) if (n & 1) c = applyZeroOp(ZERO_OPS, k * 32, c);
+  return c;
+}
+
+/**
+ * How the CRC32c of a message changes (the XOR of old and new CRC values)
+ * when the 4 bytes at some position change by `diff` (old XOR new, read as
+ * a big-endian 32-bit word, as they lie on the wire) and `after` bytes
+ * follow them to the end of the message. The position itself does not
+ * matter.
+ */
+export function crc32cDelta32(diff: number, after: number): number {
+  let c = 0;
+  c = CRC32C_TABLE[(c ^ (diff >>> 24)) & 0xff] ^ (c >>> 8);
+  c = CRC32C_TABLE[(c ^ (diff >>> 16)) & 0xff] ^ (c >>> 8);
+  c = CRC32C_TABLE[(c ^ (diff >>> 8)) & 0xff] ^ (c >>> 8);
+  c = CRC32C_TABLE[(c ^ diff) & 0xff] ^ (c >>> 8);
+  return crc32cZerosFast(c >>> 0, after);
+}
+
 /** CRC32c of buf[off, off+len), as RFC 4960 Appendix B computes it (final value complemented). */
 export function crc32c(buf: Uint8Array, off: number, len: number): number {
   return ~crc32cUpdate(CRC32C_INIT, buf, off, len) >>> 0;

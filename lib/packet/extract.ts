@@ -47,7 +47,10 @@
  *    word PBB_ISID's top byte (extractBeneathMpls), so that translation can
  *    match it after a pop_mpls without recirculating.
  *  - PBB: eth_type 0x88e7 and the I-SID (Open vSwitch parses no PBB; the
- *    rule, read the I-TAG only if whole, is the one it applies elsewhere).
+ *    rule, read the I-TAG only if whole, is the one it applies elsewhere),
+ *    and the customer frame beneath (extractCustomer): its L2 header into
+ *    words C_ETH_DST_HI..C_VLAN_INNER, its L3/L4 into the usual words, so
+ *    that translation can match it after a pop_pbb without recirculating.
  *  - ICMPv6 ND target, SLL, TLL: type 135/136 with code 0 (icmpv6.ts has
  *    the option rules). ip_dscp/ip_ecn come from TOS / Traffic Class;
  *    nw_ttl from TTL / Hop Limit.
@@ -209,7 +212,57 @@ export function extractFrame(
       }
       return;
     case ETH_TYPE.PBB:
-      if (end - p >= ITAG.HEADER_LEN) key[KW.PBB_ISID] = get32i(buf, p + ITAG.TCI) & ITAG.ISID_MASK;
+      if (end - p >= ITAG.HEADER_LEN) {
+        key[KW.PBB_ISID] = get32i(buf, p + ITAG.TCI) & ITAG.ISID_MASK;
+        extractCustomer(buf, p + ITAG.C_DST, end, key);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * The customer frame of a PBB frame, whose C-DA is at buf[p] (the I-TAG,
+ * whole, is before it): its L2 header into words C_ETH_DST_HI..C_VLAN_INNER
+ * by the rules of the frame's own (tags, SNAP), its IPv4/IPv6/ARP fields
+ * into the usual words. The layout is left alone, as beneath MPLS: the
+ * datapath re-extracts after pop_pbb (execute.ts ensureL3). A customer
+ * frame that is itself MPLS or PBB gets its L2 words only: the key has one
+ * MPLS_LSE and one PBB_ISID word, and the backbone frame's own are where
+ * those would go.
+ */
+function extractCustomer(buf: Uint8Array, p: number, end: number, key: Uint32Array): void {
+  key[KW.C_ETH_DST_HI] = get16(buf, p + ETH.DST);
+  key[KW.C_ETH_DST_LO] = get32i(buf, p + ETH.DST + 2);
+  key[KW.C_ETH_SRC_HI] = get16(buf, p + ETH.SRC);
+  key[KW.C_ETH_SRC_LO] = get32i(buf, p + ETH.SRC + 2);
+  let q = p + ETH.TYPE;
+  let type = get16(buf, q);
+  let vlan = 0;
+  for (let n = 0; n < MAX_VLAN_HEADERS && isVlanTpid(type) && end - q >= 2 + VLAN.HEADER_LEN; n++) {
+    const tci = get16(buf, q + 2) | OFPVID_PRESENT;
+    if (n === 0) vlan = tci;
+    else key[KW.C_VLAN_INNER] = tci;
+    q += VLAN.TAG_LEN;
+    type = get16(buf, q);
+  }
+  q += 2;
+  if (type < ETH_TYPE.MIN) {
+    type = snapType(buf, q, end);
+    q += LLC_SNAP.HEADER_LEN;
+  }
+  key[KW.C_ETH_TYPE_VLAN] = ((type << 16) | vlan) >>> 0;
+  switch (type) {
+    case ETH_TYPE.IPV4:
+      extractIpv4(buf, q, end, key, null);
+      return;
+    case ETH_TYPE.IPV6:
+      extractIpv6(buf, q, end, key, null);
+      return;
+    case ETH_TYPE.ARP:
+    case ETH_TYPE.RARP:
+      if (checkArp(buf, q, end - q) === WireError.OK) extractArp(buf, q, key);
       return;
     default:
       return;

@@ -47,6 +47,24 @@
  *      by a match on vlan_vid in a later table can be translated from the
  *      key alone (and so that the exact-match cache tells QinQ flows that
  *      differ only in the inner tag apart). Formerly "reserved (0)".
+ *  36..41  on a PBB frame (eth_type 0x88e7), the customer frame's L2
+ *      header beneath the I-TAG, laid out as words 6..10 and 35: C-DA
+ *      (36, 37), C-SA (38, 39), the customer EtherType and outer C-TCI
+ *      (40, as word 10), the inner C-TCI (41, as word 35); 0 when the
+ *      frame is not PBB or its I-TAG is cut short (so word 40's type is
+ *      nonzero exactly when the customer frame was parsed). Its L3/L4
+ *      fields go to the usual words 11..32, which the backbone frame
+ *      leaves empty and which no match can reach before the pop (the OF
+ *      prerequisites want eth_type IPv4/IPv6/ARP). Not OF1.3 match
+ *      fields: pop_pbb moves them into words 6..10 and 35 in translation,
+ *      so that a later table matches the customer frame as OpenFlow
+ *      1.3.5 §5.12 wants, without recirculating (lib/xlate/encap-actions.ts),
+ *      and moves the wildcards later lookups mark on 6..10 and 35 back
+ *      here, so that a megaflow holds exactly the customer fields those
+ *      lookups read. Words of their own, rather than recirculation (Open
+ *      vSwitch's way), keep a PBB flow one datapath pass and one megaflow;
+ *      the exact-match cache compares them only on frames that are not
+ *      IPv4, so the common case pays nothing for them.
  *
  * vlan_vid follows OF1.3's encoding: OFPVID_PRESENT (0x1000) set when the
  * packet has a tag, so "no tag" is vid 0 without the present bit and a
@@ -54,7 +72,7 @@
  */
 import type { OxmName } from '../openflow/types.js';
 
-export const KEY_WORDS = 36;
+export const KEY_WORDS = 42;
 
 /** Word indexes, named as the layout above. */
 export const enum KW {
@@ -88,7 +106,21 @@ export const enum KW {
   RESERVED = 35,
   /** The inner (second) VLAN tag: TCI | OFPVID_PRESENT, or 0. */
   VLAN_INNER = 35,
+  /** The customer frame beneath a PBB I-TAG (words 36..41, laid out as 6..10 and 35). */
+  C_ETH_DST_HI = 36,
+  C_ETH_DST_LO = 37,
+  C_ETH_SRC_HI = 38,
+  C_ETH_SRC_LO = 39,
+  C_ETH_TYPE_VLAN = 40,
+  C_VLAN_INNER = 41,
 }
+
+/**
+ * The customer words of a PBB frame and, at the same index, the words
+ * pop_pbb moves them to.
+ */
+export const PBB_CUSTOMER_WORDS: readonly number[] = [KW.C_ETH_DST_HI, KW.C_ETH_DST_LO, KW.C_ETH_SRC_HI, KW.C_ETH_SRC_LO, KW.C_ETH_TYPE_VLAN, KW.C_VLAN_INNER];
+export const PBB_CUSTOMER_TARGETS: readonly number[] = [KW.ETH_DST_HI, KW.ETH_DST_LO, KW.ETH_SRC_HI, KW.ETH_SRC_LO, KW.ETH_TYPE_VLAN, KW.VLAN_INNER];
 
 /**
  * Word PBB_ISID's top byte on an MPLS frame: what extraction found beneath

@@ -2,13 +2,14 @@
  * SCTP common header (RFC 4960 §3.1): ports, verification tag, CRC32c.
  *
  * The checksum is a CRC over the whole SCTP packet, so a port setter
- * recomputes it over the view's window, which must therefore span the
- * packet (the IP payload). As Open vSwitch does, a packet whose CRC was
- * wrong before the rewrite stays wrong by the same difference (CRC32c is
- * linear over XOR for a fixed length): a switch forwards corruption, it
- * does not launder it.
+ * updates it for the view's window, which must therefore span exactly the
+ * packet (the IP payload, never Ethernet padding). As Open vSwitch does, a
+ * packet whose CRC was wrong before the rewrite stays wrong by the same
+ * difference (CRC32c is linear over XOR for a fixed length): a switch
+ * forwards corruption, it does not launder it, and the receiver drops the
+ * packet as RFC 9260 §6.8 requires.
  */
-import { CRC32C_INIT, crc32cUpdate, crc32cZeros } from './checksum.js';
+import { CRC32C_INIT, crc32cDelta32, crc32cUpdate, crc32cZeros } from './checksum.js';
 import { HeaderView, WireError, get16, get32, put16, put32 } from './wire.js';
 
 /** struct sctp_header, 12 bytes. */
@@ -62,13 +63,21 @@ export class SctpView extends HeaderView {
   setDstPort(p: number): void {
     this.setPorts(this.srcPort(), p);
   }
+  /**
+   * Rewrites both ports and moves the stored CRC by exactly what the change
+   * moves the true CRC: a good CRC stays good, a wrong one stays wrong by
+   * the same XOR (Open vSwitch's packet_set_sctp_port gives the same bytes,
+   * spec/packet/sctp-set-field.spec.ts). The change is computed from the
+   * 4 changed bytes and the length behind them (checksum.ts
+   * crc32cDelta32), not by running the CRC over the packet twice.
+   */
   setPorts(src: number, dst: number): void {
-    const stored = this.checksum();
-    const before = this.computeChecksum();
+    const diff = (get32(this.buf, this.off + SCTP.SRC_PORT) ^ (((src & 0xffff) << 16) | (dst & 0xffff))) >>> 0;
+    if (diff === 0) return;
     put16(this.buf, this.off + SCTP.SRC_PORT, src);
     put16(this.buf, this.off + SCTP.DST_PORT, dst);
-    const after = this.computeChecksum();
-    this.storeChecksum((stored ^ before ^ after) >>> 0);
+    // The ports are the first 4 bytes: all from SCTP.VTAG on lies behind them.
+    this.storeChecksum((this.checksum() ^ crc32cDelta32(diff, this.len - SCTP.VTAG)) >>> 0);
   }
 
   private storeChecksum(c: number): void {

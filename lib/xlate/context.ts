@@ -151,6 +151,15 @@ export class XlateCtx {
   readonly saved: FlowState[] = [];
   /** The customer frame under a PBB header this walk pushed (restored by pop_pbb). */
   pbbInner: FlowState | null = null;
+  /**
+   * A received PBB header was popped: from then on the key's L2 words
+   * (eth_dst, eth_src, eth_type/VLAN, inner VLAN) hold the customer
+   * frame's, which the packet's key has in words C_ETH_DST_HI..C_VLAN_INNER,
+   * so marks on them belong there (encap-actions.ts finishPbbWildcards).
+   * pbbWcBefore keeps the marks those L2 words had before the pop.
+   */
+  pbbPopped = false;
+  readonly pbbWcBefore = new Uint32Array(6);
   /** Counter for the identities of pushed MPLS entries. */
   mplsIds = 1;
 
@@ -190,6 +199,7 @@ export class XlateCtx {
     this.exit = false;
     this.error = null;
     this.pbbInner = null;
+    this.pbbPopped = false;
     this.mplsIds = 1;
     this.userspace = [];
     this.meters = [];

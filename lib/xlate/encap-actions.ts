@@ -13,10 +13,10 @@
  * rewrites refer to.
  */
 import { OFPCML, OFPR } from '../openflow/constants.js';
-import { KW } from '../packet/flow-key.js';
+import { KW, PBB_CUSTOMER_TARGETS, PBB_CUSTOMER_WORDS } from '../packet/flow-key.js';
 import { commitActions } from './commit.js';
 import type { XlateCtx } from './context.js';
-import { clearL3, ETH_TYPE_PBB, FlowState, isIpType } from './flow-state.js';
+import { clearL3, ETH_TYPE_PBB, FlowState, isIpType, OFPVID_PRESENT } from './flow-state.js';
 import { ODP } from './odp.js';
 import { xlateController } from './output.js';
 import { markBits } from './set-field.js';
@@ -151,31 +151,73 @@ export function pushPbb(ctx: XlateCtx): void {
   }
 }
 
+/**
+ * pop_pbb. The customer frame beneath is one this walk pushed the header
+ * onto (ctx.pbbInner, restored as it was) or the one the packet arrived
+ * with, which extraction read beneath the I-TAG (FlowState.popReceivedPbb):
+ * either way later tables match the customer frame itself, as OpenFlow
+ * 1.3.5 §5.12 wants, without recirculating. In the second case the
+ * customer's L2 fields move within the key, so wildcards marked on them
+ * from now on belong to other words of the packet's key (finishPbbWildcards).
+ */
 export function popPbb(ctx: XlateCtx): void {
   const flow = ctx.flow;
   if (flow.ethType !== ETH_TYPE_PBB) {
     ctx.note(' >> not a PBB packet, skipping');
     return;
   }
+  const inner = ctx.pbbInner;
+  if (inner === null) {
+    // Whether there is a customer frame, and its tags, shape what follows.
+    markBits(ctx.wc, KW.C_ETH_TYPE_VLAN, 0xffff0000 | OFPVID_PRESENT);
+    markBits(ctx.wc, KW.C_VLAN_INNER, OFPVID_PRESENT);
+    if (flow.key[KW.C_ETH_TYPE_VLAN] === 0) {
+      // The datapath's pop leaves such a frame alone too (encap.ts popPbb).
+      ctx.note(' >> no customer frame beneath the I-TAG (cut short), skipping');
+      return;
+    }
+  }
   commitActions(flow, ctx.base, ctx.wc, ctx.odp);
   ctx.odp.emit(ODP.POP_PBB);
-  const inner = ctx.pbbInner;
   ctx.pbbInner = null;
+  if (inner === null) {
+    // Marks so far on the L2 words are the backbone frame's: keep them aside.
+    // (A second pop of a received header would need the customer frame to be PBB, which popReceivedPbb leaves unparsed.)
+    ctx.pbbPopped = true;
+    for (let i = 0; i < PBB_CUSTOMER_TARGETS.length; i++) {
+      ctx.pbbWcBefore[i] = ctx.wc[PBB_CUSTOMER_TARGETS[i]!]!;
+      ctx.wc[PBB_CUSTOMER_TARGETS[i]!] = 0;
+    }
+  }
   for (const s of [flow, ctx.base]) {
     if (inner !== null) {
       const priority = s.priority;
       s.copyFrom(inner);
       s.priority = priority;
-      continue;
+    } else {
+      s.popReceivedPbb();
     }
-    // A PBB frame as received: the customer frame was never parsed.
-    for (let w = KW.ETH_DST_HI; w <= KW.ETH_SRC_LO; w++) s.key[w] = 0;
-    s.nVlans = 0;
-    s.nMpls = 0;
-    s.mplsMore = false;
-    s.l3Known = false;
-    clearL3(s.key);
-    s.ethType = 0;
-    s.sync();
   }
+  // As for a packet received so (xlate.ts initWildcards): an IP packet's translation may depend on nw_frag.
+  if (inner === null && isIpType(flow.ethType)) markBits(ctx.wc, KW.IP_PROTO_TOS_TTL, 0x3);
+}
+
+/**
+ * Ends the stretch of translation after a received PBB header's pop
+ * (popPbb) in which the key's L2 words hold the customer frame's: marks
+ * made on them meanwhile move to the packet key's customer words
+ * (C_ETH_DST_HI..C_VLAN_INNER), and the backbone frame's marks from
+ * before the pop come back. Called when translation is done, and when a
+ * group bucket that popped ends (the next bucket starts from the backbone
+ * frame again, group.ts).
+ */
+export function finishPbbWildcards(ctx: XlateCtx): void {
+  if (!ctx.pbbPopped) return;
+  const wc = ctx.wc;
+  for (let i = 0; i < PBB_CUSTOMER_WORDS.length; i++) {
+    const from = PBB_CUSTOMER_TARGETS[i]!;
+    wc[PBB_CUSTOMER_WORDS[i]!] |= wc[from]!;
+    wc[from] = ctx.pbbWcBefore[i]!;
+  }
+  ctx.pbbPopped = false;
 }

@@ -20,11 +20,14 @@
  *    extraction read what is beneath it (MPLS_BENEATH) and the pops name
  *    its type. Such fields read as zero, and actions that need their value (TTL
  *    decrement, TTL copies) become datapath-side operations (odp.ts).
+ *  - on a received PBB frame, the customer frame beneath the I-TAG, as
+ *    extraction read it (key words C_ETH_DST_HI..C_VLAN_INNER and the L3/L4
+ *    words): `popReceivedPbb` makes it the packet.
  *
  * Invariant: key words ETH_TYPE_VLAN's low 16 bits, VLAN_INNER and
  * MPLS_LSE always mirror vlanTci[0], vlanTci[1] and mpls[0] (`sync`).
  */
-import { KEY_WORDS, KW, MPLS_BENEATH } from '../packet/flow-key.js';
+import { KEY_WORDS, KW, MPLS_BENEATH, PBB_CUSTOMER_TARGETS, PBB_CUSTOMER_WORDS } from '../packet/flow-key.js';
 
 /** Tags tracked on each side; a push beyond it is ignored (and reported). */
 export const MAX_VLANS = 4;
@@ -241,6 +244,32 @@ export class FlowState {
     return true;
   }
 
+  /**
+   * pop_pbb of the PBB header the packet arrived with: the customer frame
+   * extraction read beneath the I-TAG (flow-key.ts words 36..41 and the
+   * L3/L4 words) becomes the packet, as if received so (its tags as the
+   * packet has them, its L3/L4 fields known). A customer frame that is
+   * itself MPLS has its top entry known in no bit (the key has no room
+   * for it) and nothing known beneath; one that is PBB again, no I-SID.
+   * False, changing nothing, when extraction could not read the customer
+   * frame (an I-TAG cut short, which the datapath's pop leaves alone).
+   */
+  popReceivedPbb(): boolean {
+    const k = this.key;
+    if (k[KW.C_ETH_TYPE_VLAN] === 0) return false;
+    for (let i = 0; i < PBB_CUSTOMER_WORDS.length; i++) {
+      k[PBB_CUSTOMER_TARGETS[i]!] = k[PBB_CUSTOMER_WORDS[i]!]!;
+      k[PBB_CUSTOMER_WORDS[i]!] = 0;
+    }
+    k[KW.PBB_ISID] = 0;
+    k[KW.MPLS_LSE] = 0;
+    const priority = this.priority;
+    this.load(k);
+    this.priority = priority;
+    if (this.nMpls > 0) this.mplsKnown[0] = 0;
+    return true;
+  }
+
   /** The top entry is known in every bit. */
   get mplsTopKnown(): boolean {
     return this.nMpls > 0 && this.mplsKnown[0] === -1;
@@ -280,9 +309,10 @@ export function beneathIs(beneath: number, popped: number, ethType: number): boo
   }
 }
 
-/** Zeroes every word above L2 (the packet beneath is unknown). */
+/** Zeroes every word above L2, and a PBB frame's customer words (the packet beneath is unknown). */
 export function clearL3(k: Uint32Array): void {
   k[KW.IP_PROTO_TOS_TTL] = 0;
   for (let w = KW.NW_SRC; w <= KW.IPV6_FLABEL; w++) k[w] = 0;
   k[KW.PBB_ISID] = 0;
+  for (let w = KW.C_ETH_DST_HI; w <= KW.C_VLAN_INNER; w++) k[w] = 0;
 }

@@ -25,6 +25,7 @@ import { hashAddWord, hashFinish } from '../classifier/hash.js';
 import { OFPGT } from '../openflow/constants.js';
 import { KW } from '../packet/flow-key.js';
 import { ActionSet } from './action-set.js';
+import { finishPbbWildcards } from './encap-actions.js';
 import { MAX_DEPTH, type XlateCtx } from './context.js';
 import { ETH_TYPE_IPV4, ETH_TYPE_IPV6 } from './flow-state.js';
 import { markBits, markVlans } from './set-field.js';
@@ -96,6 +97,7 @@ function runBucket(ctx: XlateCtx, g: Group, i: number, run: RunActions): void {
   const saved = ctx.savedAt(ctx.depth);
   saved.copyFrom(ctx.flow);
   const savedPbb = ctx.pbbInner;
+  const wasPopped = ctx.pbbPopped;
   const wasExit = ctx.exit;
   ctx.depth++;
   ctx.indent += 8;
@@ -111,6 +113,8 @@ function runBucket(ctx: XlateCtx, g: Group, i: number, run: RunActions): void {
   if (ctx.error === null) ctx.exit = wasExit;
   ctx.flow.copyFrom(saved);
   ctx.pbbInner = savedPbb;
+  // A pop_pbb in this bucket moved the customer frame's L2 fields; the next bucket has the backbone frame's.
+  if (!wasPopped) finishPbbWildcards(ctx);
 }
 
 /** The flow hash that picks a SELECT bucket; marks the fields it reads. */

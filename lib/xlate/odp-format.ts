@@ -14,7 +14,7 @@
  * dec_ttl, dec_mpls_ttl, copy_ttl_in, copy_ttl_out. Ports are OpenFlow
  * port numbers (the datapath's are the same), LOCAL by name.
  */
-import { KW } from '../packet/flow-key.js';
+import { KW, PBB_CUSTOMER_TARGETS, PBB_CUSTOMER_WORDS } from '../packet/flow-key.js';
 import type { XlateCache } from './context.js';
 import { forEachOdp, ODP } from './odp.js';
 
@@ -248,6 +248,30 @@ export function formatOdpKey(k: Uint32Array, m: Uint32Array, vb = false): string
   if (!vb && (m[KW.TUNNEL_HI]! | m[KW.TUNNEL_LO]!) !== 0) {
     parts.push(`tunnel(tun_id=0x${((BigInt(k[KW.TUNNEL_HI]! >>> 0) << 32n) | BigInt(k[KW.TUNNEL_LO]! >>> 0)).toString(16)})`);
   }
+  return join([...parts, l2Onward(k, m, vb)]);
+}
+
+/**
+ * A PBB frame's customer frame (key words C_ETH_DST_HI..C_VLAN_INNER and
+ * the L3/L4 words) as an encap() of its own, when the mask looks at it.
+ */
+function pbbCustomer(k: Uint32Array, m: Uint32Array, vb: boolean): string {
+  let any = vb;
+  for (let i = 0; i < PBB_CUSTOMER_WORDS.length; i++) if (m[PBB_CUSTOMER_WORDS[i]!] !== 0) any = true;
+  if (!any) return '';
+  const ck = k.slice();
+  const cm = m.slice();
+  for (let i = 0; i < PBB_CUSTOMER_WORDS.length; i++) {
+    ck[PBB_CUSTOMER_TARGETS[i]!] = k[PBB_CUSTOMER_WORDS[i]!]!;
+    cm[PBB_CUSTOMER_TARGETS[i]!] = m[PBB_CUSTOMER_WORDS[i]!]!;
+    ck[PBB_CUSTOMER_WORDS[i]!] = cm[PBB_CUSTOMER_WORDS[i]!] = 0;
+  }
+  return `encap(${l2Onward(ck, cm, vb)})`;
+}
+
+/** The Ethernet header and everything after it. */
+function l2Onward(k: Uint32Array, m: Uint32Array, vb: boolean): string {
+  const parts: string[] = [];
   const eth = join([
     macFld('src', k[KW.ETH_SRC_HI]!, k[KW.ETH_SRC_LO]!, m[KW.ETH_SRC_HI]!, m[KW.ETH_SRC_LO]!, vb),
     macFld('dst', k[KW.ETH_DST_HI]!, k[KW.ETH_DST_LO]!, m[KW.ETH_DST_HI]!, m[KW.ETH_DST_LO]!, vb),
@@ -256,7 +280,7 @@ export function formatOdpKey(k: Uint32Array, m: Uint32Array, vb = false): string
   const w10 = k[KW.ETH_TYPE_VLAN]!;
   const m10 = m[KW.ETH_TYPE_VLAN]!;
   const type = w10 >>> 16;
-  const tail = l3Attrs(k, m, type, vb);
+  const tail = type === 0x88e7 ? join([l3Attrs(k, m, type, vb), pbbCustomer(k, m, vb)]) : l3Attrs(k, m, type, vb);
   const tagged = (w10 & 0x1000) !== 0 && ((m10 & 0x1fff) !== 0 || vb);
   if (!tagged) return join([...parts, `eth_type(${hex16(type)})`, tail]);
   const vlan = (w: number, mw: number): string =>

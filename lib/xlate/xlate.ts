@@ -49,9 +49,9 @@
  *    want it drop it) and stop translation: nothing after it, the action
  *    set included, happens to the packet (inside a group bucket, to that
  *    bucket's copy only).
- *  - Fields translation cannot see (beneath a received PBB header that was
- *    popped, or a received MPLS stack whose payload extraction could not
- *    read, since we never recirculate) are written
+ *  - Fields translation cannot see (beneath a received MPLS stack whose
+ *    payload extraction could not read, or a customer frame that is itself
+ *    MPLS beneath a popped PBB header, since we never recirculate) are written
  *    blind: TTL actions on them become datapath-side operations, which
  *    drop a packet whose TTL runs out without a packet-in.
  *  - push_vlan copies the outer tag's VID and PCP, or uses 0 (§7.2.5,
@@ -60,11 +60,11 @@
  */
 import type { Bridge } from '../ofproto/bridge.js';
 import type { Rule } from '../ofproto/rule.js';
-import { OFPAT, OFPIT, OFPPC } from '../openflow/constants.js';
+import { OFPAT, OFPC_FRAG, OFPIT, OFPPC } from '../openflow/constants.js';
 import type { Action, Instruction } from '../openflow/types.js';
-import { KEY_WORDS, KW, MPLS_BENEATH } from '../packet/flow-key.js';
+import { KEY_WORDS, KW, MPLS_BENEATH, NW_FRAG } from '../packet/flow-key.js';
 import { MAX_TABLE_VISITS, XlateCtx, type XlateResult } from './context.js';
-import { copyTtlIn, copyTtlOut, decMplsTtl, decNwTtl, popPbb, pushMpls, pushPbb } from './encap-actions.js';
+import { copyTtlIn, copyTtlOut, decMplsTtl, decNwTtl, finishPbbWildcards, popPbb, pushMpls, pushPbb } from './encap-actions.js';
 import { isIpType, isMplsType } from './flow-state.js';
 import { xlateGroup } from './group.js';
 import type { MacLearning } from './mac-learning.js';
@@ -122,6 +122,7 @@ export class Translator {
       walkPipeline(ctx);
     }
 
+    finishPbbWildcards(ctx);
     if (ctx.odp.overflow) ctx.fail('datapath actions too long');
     const actions = ctx.error !== null ? ODP_DROP : ctx.odp.finish();
     // Every packet enters the pipeline with metadata 0 (§7.2.3.7): bits of it consulted say nothing about the packet.
@@ -175,6 +176,21 @@ function walkPipeline(ctx: XlateCtx): void {
       return;
     }
     ctx.tableId = t;
+    // OFPC_FRAG_DROP (§7.3.2): IP fragments are dropped, as if by a rule
+    // with no instructions, counted as a match the way Open vSwitch's
+    // drop_frags_rule is. Depends only on nw_frag, which initWildcards
+    // already unwildcards for IP, so megaflows keep the mode apart.
+    if (ctx.bridge.fragHandling === OFPC_FRAG.DROP && isIpType(ctx.flow.ethType) && (ctx.flow.key[KW.IP_PROTO_TOS_TTL]! & NW_FRAG.ANY) !== 0) {
+      recordVisit(ctx, t, true);
+      if (ctx.trace !== null) {
+        ctx.note(`${tableLabel(t)}Packets are IP fragments and the fragment handling mode is "drop".`);
+        ctx.note('    drop');
+      }
+      ctx.rule = null;
+      ctx.actionSet.clear();
+      ctx.indent = indent;
+      return;
+    }
     const rule = ctx.bridge.lookup(t, ctx.flow.key, ctx.wc);
     recordVisit(ctx, t, rule !== null);
     if (rule === null) {
@@ -346,6 +362,8 @@ function runAction(ctx: XlateCtx, a: Action): void {
       // Ending the stack exposes what extraction read beneath it (or not): that depends on the key's record of it.
       if (!isMplsType(a.ethertype)) markBits(ctx.wc, KW.PBB_ISID, MPLS_BENEATH.MASK | 0);
       flow.popMpls(a.ethertype);
+      // The payload is now the packet: as for one received so (initWildcards), IP translation may depend on nw_frag.
+      if (flow.l3Known && isIpType(flow.ethType)) markBits(ctx.wc, KW.IP_PROTO_TOS_TTL, 0x3);
       return;
     case OFPAT.SET_MPLS_TTL:
       if (flow.nMpls === 0) return;

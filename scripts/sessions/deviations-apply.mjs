@@ -5,7 +5,6 @@ const findings = JSON.parse(readFileSync(process.argv[2]));
 const S = (x) => `OpenFlow 1.3.5 ${x}`;
 const OVERLAP = [S('§6.4'), 'OFPFF_CHECK_OVERLAP: "two flow entries overlap if a single packet may match both, and both entries have the same priority"; an entry with the same match and priority overlaps, so ofswitchd refuses the ADD with OFPFMFC_OVERLAP. Open vSwitch leaves identical entries out of its overlap check and replaces the entry. Differences in later replies on this entry follow from that.'];
 const T254 = [S('§7.4.4 (ofp_flow_mod_failed_code)'), 'Table 254 is Open vSwitch\'s hidden internal table: it answers OFPBRC_EPERM (or an empty stats reply). Both switches expose 254 tables (0..253); for ofswitchd table 254 does not exist, which is OFPFMFC_BAD_TABLE_ID for a flow mod and OFPBRC_BAD_TABLE_ID for a stats request.'];
-const QUEUES = [S('§7.3.6'), '"Queue configuration takes place outside the OpenFlow protocol": the recording gave port 1 a linux-htb QoS with queues 1 and 2 through OVSDB; ofswitchd has no queue configuration, so it reports no queues (an empty list, OFPQOFC_BAD_QUEUE for a named queue).'];
 const BURST = [S('§7.3.4.4'), 'A band\'s burst_size applies only with OFPMF_BURST; the request had no OFPMF_BURST (or burst 0) and Open vSwitch reports a burst size of its own choosing in meter config, while ofswitchd reports the burst_size the controller sent.'];
 const METERCODE = [S('§7.4.4 (ofp_meter_mod_failed_code)'), 'A flow mod naming a meter that does not exist: the spec lists "bad meter in meter action" under both OFPMMFC_INVALID_METER and OFPMMFC_UNKNOWN_METER; Open vSwitch answers INVALID_METER, ofswitchd UNKNOWN_METER (the meter is unknown, not malformed).'];
 const PORT0 = [S('§7.2.1 / §7.4.4 (ofp_bad_action_code)'), 'Port 0 is not a port number (ports are 1..OFPP_MAX, then the reserved ones); ofswitchd refuses an output to it with OFPBAC_BAD_OUT_PORT, Open vSwitch accepts it (and never forwards). Later differences on this entry follow from that.'];
@@ -26,11 +25,10 @@ const rules = {
     39: [S('§7.4.4 (ofp_bad_instruction_code)'), 'Two Apply-Actions instructions in one flow mod: OpenFlow 1.3 has no code for a duplicate instruction; Open vSwitch answers with its ONF experimenter error (ONFERR_ET_DUP_INSTRUCTION, backported from 1.4\'s OFPBIC_DUP_INST), ofswitchd with the standard OFPET_BAD_INSTRUCTION.'],
     93: [S('§7.4.4'), 'Consequence of message 28: the goto_table 254 entry exists only in Open vSwitch.'],
   },
-  '10-ofctl-multipart.json': { 'conn20': BURST, '*': QUEUES },
+  '10-ofctl-multipart.json': { 'conn20': BURST },
   '11-multipart-all.json': {
     19: [S('§5.9'), 'The entry was added with an Apply-Actions instruction holding no actions; Open vSwitch drops the empty instruction when it reports the entry, ofswitchd reports the instruction set as it was given. Both mean the same (no actions).'],
     57: BURST,
-    '*': QUEUES,
   },
   '12-ofctl-flow-mods.json': { '*': METERCODE },
   '13-multipart-errors.json': { '*': T254 },
@@ -46,7 +44,6 @@ const rules = {
   },
   '16-meters.json': { 13: DSCP, 29: BURST, 40: BURST, '*': [S('§7.3.4.4'), 'Consequence of message 13: meter 3 (a DSCP remark band) exists only in ofswitchd, so the flow that uses it (message 22), its modification (message 37) and the stats and config replies that list it differ.'] },
   '17-meter-errors.json': {
-    24: [S('§7.3.4.4'), 'Meter OFPM_CONTROLLER (0xfffffffe) is a virtual meter for packets sent to the controller; ofswitchd does not implement it and answers OFPMMFC_INVALID_METER, Open vSwitch creates it. The config reply (message 69) then lists it only for Open vSwitch.'],
     43: [S('§7.3.4.4'), 'A meter with no bands: Open vSwitch refuses it (OFPMMFC_OUT_OF_BANDS); the spec sets no minimum number of bands and ofswitchd creates it (a meter that never drops). It then appears only in ofswitchd\'s config reply (message 69).'],
     65: METERCODE,
     69: BURST,
@@ -69,8 +66,8 @@ const rules = {
     58: [S('§7.4.1'), 'A packet-in raised by a PACKET_OUT\'s own output:CONTROLLER (max_len 32), not by a table: ofswitchd sends 32 bytes, as the output action\'s max_len requires (§7.2.5: max_len is the most data sent to the controller; only OFPCML_NO_BUFFER means the complete packet), and table_id 0xff because no table was looked up (§7.4.1: table_id is the table that was looked up). Open vSwitch sends the whole 60-byte frame and says table 0.'],
     '*': [S('§7.4.1'), 'Packet-ins caused by the recording\'s hosts answering frames that PACKET_OUT sent them with forged source addresses (h2 replying to a crafted echo request, h3\'s ARP): the replay\'s host emulation (spec/conformance/hosts.ts) does not model those answers, so those packet-ins are missing from the replay. A limit of the harness, not a difference between the switches.'],
   },
-  '26-queue-config.json': { '*': QUEUES },
-  '27-echo-config.json': { '*': [S('§7.3.2'), 'SET_CONFIG with OFPC_FRAG_DROP: ofswitchd\'s datapath handles fragments normally only, keeps OFPC_FRAG_NORMAL and says so in its log, as Open vSwitch does for a mode it lacks (REASM); Open vSwitch implements DROP. A known gap of ofswitchd.'] },
+  '26-queue-config.json': {},
+  '27-echo-config.json': {},
   '28-ofctl-groups-meters.json': { 'conn19': BURST, '*': DSCP },
 };
 for (const [file, fs] of Object.entries(findings)) {

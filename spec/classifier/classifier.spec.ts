@@ -350,6 +350,48 @@ t.test('wildcards: the prefix trie un-wildcards only the address bits it needed'
   t.same(wc3, wcOf({ eth_type: 0xffff, ip_proto: 0xff, ipv4_dst: 0xffffff00 }), 'without tries: whole L3 stage masks');
 });
 
+t.test('wildcards: a prefix trie in a deep stage (after metadata and L2) decides a miss with its few bits', async (t) => {
+  const c = new Classifier<TestRule>();
+  c.insert(match().f('metadata', 7n).f('eth_type', IPV4).prefix('ipv4_dst', ip('10.1.2.0'), 24).f('ip_proto', 6).rule(10), 1);
+  const k = key({ metadata: 7n, eth_type: IPV4, ip_proto: 6, ipv4_dst: ip('192.168.0.1') });
+  const wc = newKey();
+  t.equal(c.lookup(k, 1, wc), null);
+  // metadata and eth_type were consulted on the way; of L3, only the first ipv4_dst bit (192 vs 10).
+  t.same(wc, wcOf({ metadata: 0xffffffffffffffffn, eth_type: 0xffff, ipv4_dst: 0x80000000 }));
+
+  const wc2 = newKey();
+  t.equal(c.lookup(key({ metadata: 7n, eth_type: IPV4, ip_proto: 6, ipv4_dst: ip('10.1.2.9') }), 1, wc2)?.priority, 10);
+  t.same(wc2, wcOf({ metadata: 0xffffffffffffffffn, eth_type: 0xffff, ip_proto: 0xff, ipv4_dst: 0xffffff00 }), 'a hit: the whole mask');
+
+  const wc3 = newKey();
+  t.equal(c.lookup(key({ metadata: 8n, eth_type: IPV4, ip_proto: 6, ipv4_dst: ip('10.1.2.9') }), 1, wc3), null);
+  t.same(wc3, wcOf({ metadata: 0xffffffffffffffffn }), 'a miss at the first stage: metadata only');
+});
+
+t.test('a bucket head removed at a version is still found at older versions, and the rule under it shows through at newer ones', async (t) => {
+  const c = new Classifier<TestRule>();
+  const m = (): ReturnType<typeof match> => match().f('eth_type', IPV4).prefix('ipv4_dst', ip('10.0.0.0'), 8);
+  const high = m().rule(30, 'high');
+  const low = m().rule(20, 'low');
+  const other = match().f('eth_type', IPV4).rule(25, 'other');
+  c.insert(low, 1);
+  c.insert(other, 1);
+  c.insert(high, 2);
+  const k = key({ eth_type: IPV4, ipv4_dst: ip('10.9.9.9') });
+  t.equal(c.lookup(k, 1, null)?.name, 'other', 'version 1: high is not there yet, other beats low');
+  t.equal(c.lookup(k, 2, null)?.name, 'high');
+  c.remove(high, 3);
+  t.equal(c.lookup(k, 2, null)?.name, 'high', 'the old version still sees the head');
+  t.equal(c.lookup(k, 3, null)?.name, 'other', 'the new one does not');
+  c.remove(other, 4);
+  t.equal(c.lookup(k, 4, null)?.name, 'low', 'the rule under the removed head');
+  c.restore(high);
+  t.equal(c.lookup(k, 4, null)?.name, 'high', 'restored');
+  c.remove(high, 5);
+  c.collect(5);
+  t.equal(c.lookup(k, 5, null)?.name, 'low', 'collected: low is the head now');
+});
+
 t.test('many subtables with address prefixes (trie slots past one bitset word) agree with the reference', async (t) => {
   const c = new Classifier<TestRule>();
   const lin = new LinearClassifier<TestRule>();
@@ -385,7 +427,7 @@ t.test('options are checked', async (t) => {
   t.throws(() => new Classifier({ stages: [[0, 1]] }), /in no stage/);
   t.throws(() => new Classifier({ stages: [[...Array(KEY_WORDS).keys()], [0]] }), /stages 0 and 1/);
   t.throws(() => new Classifier({ hashBits: 33 }), /hashBits/);
-  t.throws(() => new Classifier({ prefixFields: [{ word: 34, words: 4 }] }), /outside the key/);
+  t.throws(() => new Classifier({ prefixFields: [{ word: KEY_WORDS - 2, words: 4 }] }), /outside the key/);
   const all = [...Array(KEY_WORDS).keys()];
   t.doesNotThrow(() => new Classifier({ stages: [all] }), 'a single stage is allowed');
 });

@@ -95,6 +95,52 @@ for (const field of FIELDS) t.test(`PrefixTrie lookup() finds exactly the slots 
   t.pass('ok');
 });
 
+for (const field of FIELDS) t.test(`PrefixTrie lookups between single inserts and removals see each change (root table kept up to date, ${field.words * 32} bits)`, async (t) => {
+  // Enough prefixes that the root table grows past its smallest size on
+  // the way up and shrinks on the way down, with a lookup after every
+  // change: each change recomputes only some entries (markRoot), and a
+  // stale one would show here as a wrong set or an insufficient maskbits.
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(arbValue, fc.integer({ min: 1, max: field.words * 32 }), fc.boolean()), { minLength: 300, maxLength: 700 }),
+      fc.array(fc.tuple(arbValue, arbValue), { minLength: 4, maxLength: 4 }),
+      fc.nat(),
+      (inserts, probes, seed) => {
+        const trie = new PrefixTrie(field, SLOT_WORDS);
+        const present: [bigint, number, number][] = [];
+        const check = (): void => {
+          for (const [v, other] of probes) {
+            const { lengths, maskbits } = trieLengths(trie, v);
+            const want = bruteSlots(present, v);
+            if (lengths.join() !== want.join()) throw new Error(`lengths ${lengths} != ${want} for ${v.toString(16)} with ${present.length} prefixes`);
+            const low = maskbits === BITS ? 0n : (1n << BigInt(BITS - maskbits)) - 1n;
+            const v2 = (v & ~low & ((1n << 64n) - 1n)) | (other & low);
+            if (trieLengths(trie, v2).lengths.join() !== lengths.join()) throw new Error(`maskbits ${maskbits} insufficient for ${v.toString(16)}`);
+          }
+        };
+        for (const [v, plen, second] of inserts) {
+          const p = prefixOf(v, plen);
+          trie.insert(keyOf(p), plen, slotOf(plen, second));
+          present.push([p, plen, slotOf(plen, second)]);
+          // Probe at a prefix just inserted too: the entries it changed.
+          probes[0][0] = v;
+          check();
+        }
+        let r = seed;
+        while (present.length > 0) {
+          r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+          const [[v, plen, slot]] = present.splice(r % present.length, 1);
+          trie.remove(keyOf(v), plen, slot);
+          probes[0][0] = v;
+          check();
+        }
+      },
+    ),
+    { numRuns: 15 },
+  );
+  t.pass('ok');
+});
+
 t.test('PrefixTrie remove() of an absent prefix throws', async (t) => {
   const trie = new PrefixTrie({ word: 12, words: 1 });
   const k = newKey();

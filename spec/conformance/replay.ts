@@ -37,6 +37,8 @@ import { Datapath } from '../../lib/datapath/index.js';
 import { DummyNetdev } from '../../lib/netdev/dummy.js';
 import { decodeMessage, OFPT, OFPMP, type OfpMessage } from '../../lib/openflow/index.js';
 import { Hosts, type TrafficStep } from './hosts.js';
+import { NetdevQueues, type QueuedNetdev } from '../../lib/netdev/queues.js';
+import { parseSessionQueues } from './session-queues.js';
 import { canon, diff, diffEntries, normalize, sortEntries, type Json } from './normalize.js';
 
 /* ------------------------------------------------------------ fixture format */
@@ -89,7 +91,8 @@ export interface Session {
   name: string;
   description?: string;
   peer?: string;
-  topology: { dpid: string; ports: SessionPort[]; localMac?: string; nTables?: number };
+  /** queues: what the recorder gave ports through OVSDB (session-queues.ts). */
+  topology: { dpid: string; ports: SessionPort[]; localMac?: string; nTables?: number; queues?: string };
   /** Commands hosts ran; `t` on the session's clock (else after message `afterMessage` of connection 0). */
   traffic?: Array<{ afterMessage: number; t?: number; host: string; command: string }>;
   deviations?: Deviation[];
@@ -358,9 +361,13 @@ export async function replaySession(session: Session, opts: ReplayOptions): Prom
   // that PORT_MODs (which must name the port's address, OpenFlow 1.3.5
   // §7.3.3) work as recorded and port descriptions compare exactly.
   const ports = new Map<number, DummyNetdev>();
+  // The queues the recording's ports had (configured outside OpenFlow, §7.3.6).
+  const queues = parseSessionQueues(session.topology.queues);
   for (const p of session.topology.ports) {
     const hw = addrs.get(p.number);
     const nd = new DummyNetdev(p.name, hw !== undefined ? { hwAddr: hw } : {});
+    const q = queues.get(p.number);
+    if (q !== undefined) (nd as QueuedNetdev).queues = new NetdevQueues(q);
     ports.set(p.number, nd);
     bridge.addPort(nd, p.number);
   }

@@ -11,7 +11,8 @@ import { OFP_NO_BUFFER, OFPFC, OFPT } from '../../lib/openflow/index.js';
 import { FakeSwitch } from '../helpers/fake-switch.js';
 import { ManualTimers } from '../helpers/manual-timers.js';
 import { FakeController, OfClient } from '../helpers/of-client.js';
-import { sleep, startHarness, waitFor } from '../helpers/conn-harness.js';
+import { flowMod, sleep, startHarness, waitFor } from '../helpers/conn-harness.js';
+import { encodeMessage } from '../../lib/openflow/index.js';
 
 async function freePort(): Promise<number> {
   const s = createServer().listen(0, '127.0.0.1');
@@ -49,6 +50,30 @@ t.test('a peer that answers probes stays connected', async (t) => {
   }
   t.ok(probes >= 3, `${probes} probes answered`);
   t.notOk(c.closed);
+});
+
+t.test('a burst still being worked through counts as hearing from the peer', async (t) => {
+  // 30 flow_mods at 30 ms of CPU each keep the switch busy for ~0.9 s, far
+  // beyond two 100 ms probe intervals, and the peer says nothing more after
+  // its one write: it must not be dropped while its own messages are being
+  // handled (the connection yields between turns, so the probe timer runs).
+  const h = await startHarness({ probeIntervalMs: 100 });
+  t.teardown(h.stop);
+  const c = await OfClient.handshake(h.port);
+  t.teardown(() => c.close());
+  const handle = h.sw.handle.bind(h.sw);
+  h.sw.handle = (msg, origin) => {
+    if (msg.type === OFPT.FLOW_MOD) for (const until = Date.now() + 30; Date.now() < until; );
+    return handle(msg, origin);
+  };
+  const burst = Array.from({ length: 30 }, (_, i) => encodeMessage(flowMod(1000 + i)));
+  const barrierXid = 2000;
+  c.write(Buffer.concat([...burst, encodeMessage({ type: OFPT.BARRIER_REQUEST, xid: barrierXid })]));
+  const reply = await c.expect(OFPT.BARRIER_REPLY, barrierXid, 5000);
+  t.equal(reply.xid, barrierXid, 'the barrier after the burst is answered');
+  t.equal(h.sw.requests.filter((r) => r.msg.type === OFPT.FLOW_MOD).length, 30, 'every flow_mod was handled');
+  await c.waitClosed(2000);
+  t.pass('once the burst is done, silence is dropped as before');
 });
 
 t.test('a peer that never sends HELLO is dropped', async (t) => {

@@ -74,10 +74,19 @@ t.test('two hosts through ofswitchd under an os-ken learning switch', { skip, ti
   // The conversation's flows carry it: next to no new packet-ins.
   t.ok(events().filter((e) => e.event === 'packet_in').length - insBefore < 10, 'the transfer went through the installed flows, not the controller');
 
-  const dump = await ovsOfctlIn(sw, 'dump-flows', `tcp:127.0.0.1:${d.port}`);
+  // Flow counters take the datapath's megaflow statistics when the
+  // revalidator next sweeps (every 500 ms, as in Open vSwitch), so the last
+  // moments of the transfer may not be in them yet: ask again until they are.
+  const fwdLine = (f: { line: string }): boolean => f.line.includes(`in_port=1,dl_src=${mac1},dl_dst=${mac2}`) && f.line.endsWith('actions=output:2');
+  let dump = await ovsOfctlIn(sw, 'dump-flows', `tcp:127.0.0.1:${d.port}`);
+  await waitUntil(async () => {
+    if ((parseDumpFlows(dump.stdout).find(fwdLine)?.nPackets ?? 0) >= rx * 0.9) return true;
+    dump = await ovsOfctlIn(sw, 'dump-flows', `tcp:127.0.0.1:${d.port}`);
+    return false;
+  }, 5000);
   t.equal(dump.code, 0, `ovs-ofctl dump-flows: ${dump.stderr}`);
   const flows = parseDumpFlows(dump.stdout);
-  const fwd = flows.find((f) => f.line.includes(`in_port=1,dl_src=${mac1},dl_dst=${mac2}`) && f.line.endsWith('actions=output:2'));
+  const fwd = flows.find(fwdLine);
   const rev = flows.find((f) => f.line.includes(`in_port=2,dl_src=${mac2},dl_dst=${mac1}`) && f.line.endsWith('actions=output:1'));
   const miss = flows.find((f) => f.line.includes('priority=0') && f.line.endsWith('actions=CONTROLLER:65535'));
   t.ok(fwd && fwd.nPackets > 0, `ovs-ofctl shows the learned h1 -> h2 flow with packets: ${fwd?.line}`);

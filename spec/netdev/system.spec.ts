@@ -304,6 +304,9 @@ print(len(data), hashlib.sha256(data).hexdigest())`])
     t.equal(nd.mtu(), link[0]!.mtu);
     const speed = /Speed:\s*(\d+)Mb\/s/.exec(sh('ethtool', [host.port]))?.[1];
     t.equal(nd.features().curr_speed, Number(speed) * 1000, `ethtool says ${speed} Mb/s`);
+    // The kernel raises a new veth's carrier from its link-watch work, up to a
+    // second after both ends are up: wait for it rather than race it.
+    await waitFor(() => nd.linkUp(), 3000, 'the carrier of the new veth');
     t.equal(nd.linkUp(), true);
 
     const changes: number[] = [];

@@ -116,3 +116,36 @@ t.test('bundle errors', async (t) => {
   t.same(send(b, control(4, OFPBCT.COMMIT_REQUEST)), [`ONF ${OFPBFC.BAD_ID}`], 'and go when it closes');
   t.equal(flows(b).length, 0);
 });
+
+t.test('an ADD made into its rule when added (as Open vSwitch does) commits as any ADD would', async (t) => {
+  const tb = testBridge();
+  const b = tb.bridge;
+  b.handle(add([f('in_port', 1)], [apply(output(2))], { cookie: 1n }), { connId: 1 });
+  for (const r of b.table(0)!.cls) r.packets = 7;
+  tb.clock.advance(5000);
+  send(b, addMsg(1, add([f('in_port', 1)], [apply(output(3))], { cookie: 2n })));
+  send(b, addMsg(1, add([f('in_port', 2)], [apply(output(3))])));
+  tb.clock.advance(2000);
+  t.same(send(b, control(1, OFPBCT.COMMIT_REQUEST)), [`reply ${OFPBCT.COMMIT_REPLY}`]);
+  const byPort = new Map(flows(b).map((x) => [(x.match[0] as { value: number }).value, x]));
+  t.equal(byPort.get(1)!.cookie, 2n, 'the identical entry is replaced: new cookie');
+  t.equal(byPort.get(1)!.packet_count, 7n, 'and the old counters (no RESET_COUNTS)');
+  t.equal(byPort.get(1)!.duration_sec, 2, 'a new duration, from when the message was added (Open vSwitch: add_flow_init)');
+  t.equal(byPort.get(2)!.duration_sec, 2);
+});
+
+t.test('the key words of rules made when added go back when no commit takes them', async (t) => {
+  const { bridge: b } = testBridge({ maxEntries: 2 });
+  const free = (): number => (b.pipeline.keys as unknown as { free: unknown[] }).free.length;
+  for (let i = 1; i <= 3; i++) send(b, addMsg(1, add([f('in_port', i)])));
+  send(b, control(1, OFPBCT.DISCARD_REQUEST));
+  t.equal(free(), 3, 'a discarded bundle gives back all');
+  for (let i = 1; i <= 3; i++) send(b, addMsg(2, add([f('in_port', i)])));
+  t.same(send(b, control(2, OFPBCT.COMMIT_REQUEST)), [`ERR ${OFPET.FLOW_MOD_FAILED}/1`, `ONF ${OFPBFC.MSG_FAILED}`], 'table full at the third');
+  t.equal(free(), 3, 'so does a refused commit: the undone entries and the one never planned');
+  t.equal(flows(b).length, 0);
+  for (let i = 1; i <= 2; i++) send(b, addMsg(3, add([f('in_port', i)])));
+  b.connectionClosed(1);
+  t.equal(free(), 3, 'and a closed connection (the slots were taken from the free list again)');
+  t.equal(b.table(0)!.nRules, 0);
+});

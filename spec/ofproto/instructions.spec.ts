@@ -46,7 +46,7 @@ t.test('instructions: meters', async (t) => {
   refuses(t, tb, add([], [meterInst(0)]), OFPET.METER_MOD_FAILED, OFPMMFC.INVALID_METER, 'meter 0');
   refuses(t, tb, add([], [meterInst(OFPM.ALL)]), OFPET.METER_MOD_FAILED, OFPMMFC.INVALID_METER, 'OFPM_ALL');
   refuses(t, tb, add([], [meterInst(OFPM.MAX + 1)]), OFPET.METER_MOD_FAILED, OFPMMFC.INVALID_METER, 'above OFPM_MAX');
-  refuses(t, tb, add([], [meterInst(OFPM.CONTROLLER)]), OFPET.METER_MOD_FAILED, OFPMMFC.UNKNOWN_METER, 'the controller meter (not implemented)');
+  refuses(t, tb, add([], [meterInst(OFPM.CONTROLLER)]), OFPET.METER_MOD_FAILED, OFPMMFC.INVALID_METER, 'the controller meter (virtual: for packet-ins only, as Open vSwitch)');
   handle(tb.bridge, meterMod(OFPMC.ADD, 1, OFPMF.KBPS, [{ type: OFPMBT.DROP, rate: 1000, burst_size: 0 }]));
   handle(tb.bridge, add([], [meterInst(1), apply(output(1))]));
   t.equal(flows(tb.bridge).length, 1, 'an existing meter');

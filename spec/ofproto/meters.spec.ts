@@ -48,7 +48,7 @@ t.test('METER_MOD errors', async (t) => {
   bad(meterMod(OFPMC.ADD, 0, OFPMF.KBPS, [drop(1)]), OFPMMFC.INVALID_METER, 'meter 0');
   bad(meterMod(OFPMC.ADD, OFPM.MAX + 1, OFPMF.KBPS, [drop(1)]), OFPMMFC.INVALID_METER, 'above OFPM_MAX');
   bad(meterMod(OFPMC.ADD, OFPM.ALL, OFPMF.KBPS, [drop(1)]), OFPMMFC.INVALID_METER, 'OFPM_ALL');
-  bad(meterMod(OFPMC.ADD, OFPM.CONTROLLER, OFPMF.KBPS, [drop(1)]), OFPMMFC.INVALID_METER, 'the controller meter (not implemented)');
+  bad(meterMod(OFPMC.ADD, OFPM.SLOWPATH, OFPMF.KBPS, [drop(1)]), OFPMMFC.INVALID_METER, 'the slow-path meter (no slow path to meter)');
   bad(meterMod(OFPMC.ADD, 2, OFPMF.KBPS | OFPMF.PKTPS, [drop(1)]), OFPMMFC.BAD_FLAGS, 'KBPS and PKTPS');
   bad(meterMod(OFPMC.ADD, 2, OFPMF.STATS, [drop(1)]), OFPMMFC.BAD_FLAGS, 'neither KBPS nor PKTPS');
   bad(meterMod(OFPMC.ADD, 2, OFPMF.KBPS | 0x10, [drop(1)]), OFPMMFC.BAD_FLAGS, 'an unknown flag');

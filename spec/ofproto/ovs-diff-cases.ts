@@ -231,11 +231,7 @@ export const RAW_CASES: RawCase[] = [
     msg: mm(0, 1, OFPMF.KBPS | OFPMF.BURST, [drop(10, 0)]),
     differs: { ours: 'OFPMMFC_BAD_BURST', ovs: 'ok', why: 'a bucket that holds nothing would drop every packet' },
   },
-  {
-    name: 'meter: the controller meter',
-    msg: mm(0, OFPM.CONTROLLER, OFPMF.KBPS, [drop(10)]),
-    differs: { ours: 'OFPMMFC_INVALID_METER', ovs: 'ok', why: 'we do not implement the virtual meters' },
-  },
+  { name: 'meter: the controller meter', msg: mm(0, OFPM.CONTROLLER, OFPMF.KBPS, [drop(10)]) },
   {
     name: 'meter: a DSCP_REMARK band',
     msg: mm(0, 2, OFPMF.KBPS, [{ type: OFPMBT.DSCP_REMARK, rate: 10, burst_size: 0, prec_level: 1 }]),

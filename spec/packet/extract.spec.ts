@@ -17,6 +17,7 @@ import { Extractor, extractKey } from '../../lib/packet/extract.js';
 import { KEY_WORDS, newKey } from '../../lib/packet/flow-key.js';
 import { IN_PORT, corpus, expectedKey, fromHex, keyDiff } from './helpers.js';
 import { reconcileBeneathMpls } from './mpls-beneath.js';
+import { reconcileBeneathPbb } from './pbb-beneath.js';
 
 const frames = corpus();
 
@@ -27,6 +28,7 @@ t.test('extractKey() gives the fields scapy reports, for every corpus frame', as
     extractKey(b, b.length, IN_PORT, key);
     const want = expectedKey(f.expect);
     reconcileBeneathMpls(key, want, b, b.length);
+    reconcileBeneathPbb(key, want, b, b.length);
     t.equal(keyDiff(key, want), '', `${f.name} (${f.expect_source})`);
   }
 });

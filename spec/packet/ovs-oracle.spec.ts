@@ -25,6 +25,7 @@ import { Extractor } from '../../lib/packet/extract.js';
 import { KW, newKey } from '../../lib/packet/flow-key.js';
 import { IN_PORT, corpus, expectedKey, fromHex, keyDiff, loadJson, ovsLineAt, parseOvsFlow } from './helpers.js';
 import { reconcileBeneathMpls } from './mpls-beneath.js';
+import { reconcileBeneathPbb } from './pbb-beneath.js';
 
 interface OvsFlows {
   tools: Record<string, string>;
@@ -66,6 +67,7 @@ t.test(`extractKey() agrees with ${ovs.tools['ovs-ofctl']} on every frame and ev
       const want = expectedKey(theirs.fields);
       reconcile(key, want);
       reconcileBeneathMpls(key, want, b, n);
+      reconcileBeneathPbb(key, want, b, n);
       const d = keyDiff(key, want);
       if (d !== '') bad.push(`len ${n}: ${d}\n    ovs: ${line}`);
       if (theirs.tcpFlags !== undefined && theirs.tcpFlags !== ex.tcpFlags) bad.push(`len ${n}: tcp_flags ${ex.tcpFlags} vs ovs ${theirs.tcpFlags}`);

@@ -19,6 +19,7 @@ import { OFPAT, OFPIT, OFPP } from '../../openflow/constants.js';
 import type { Action, Instruction, OxmField } from '../../openflow/types.js';
 import { formatFieldValue, OVS_FIELDS, putHex } from './fields.js';
 import { formatNxAction } from './nx-actions.js';
+import { isCtField } from './nx-ct.js';
 import type { PrintOptions } from './options.js';
 import { formatPort, isOvsPortNumber } from './ports.js';
 import { OvsReject, reject } from './reject.js';
@@ -27,6 +28,8 @@ export interface ActionFormat {
   readonly opts?: PrintOptions;
   /** Refuse, as ovs-ofctl's decoder does, what Open vSwitch cannot represent. */
   readonly strict: boolean;
+  /** Formatting the actions nested in a ct action, where only ct_mark / ct_label may be set. */
+  readonly inCt?: boolean;
 }
 
 const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
@@ -37,6 +40,8 @@ const NX_SET_FIELDS: ReadonlyMap<string, { name: string; bytes: number; style: '
   ['1:31', { name: 'tun_src', bytes: 4, style: 'ipv4' }],
   ['1:32', { name: 'tun_dst', bytes: 4, style: 'ipv4' }],
   ['1:33', { name: 'pkt_mark', bytes: 4, style: 'hex' }],
+  ['1:107', { name: 'ct_mark', bytes: 4, style: 'hex' }],
+  ['1:108', { name: 'ct_label', bytes: 16, style: 'hex' }],
 ]);
 
 function setFieldValid(name: string, v: number): boolean {
@@ -61,6 +66,9 @@ function setFieldValid(name: string, v: number): boolean {
 }
 
 function formatSetField(field: OxmField, fmt: ActionFormat): string {
+  // ofpacts_verify: ct_mark and ct_label are set only inside ct(exec(...)), and nothing else is.
+  const ctField = field.field === 'other' && isCtField(field.oxm_class, field.oxm_field);
+  if (fmt.strict && ctField !== (fmt.inCt ?? false)) reject(ctField ? 'OFPBAC_BAD_SET_ARGUMENT' : 'OFPBAC_BAD_ARGUMENT', 'set_field nesting');
   if (field.field === 'other') {
     const info = NX_SET_FIELDS.get(`${field.oxm_class}:${field.oxm_field}`);
     if (info === undefined || field.hasmask || field.payload.length !== info.bytes) {

@@ -14,6 +14,7 @@
 import { OFPAT, OFPIT, OFPP } from '../../openflow/constants.js';
 import type { Action, Instruction, OxmName } from '../../openflow/types.js';
 import { ETH_TYPE_ARP, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS, ETH_TYPE_MPLS_MCAST, ETH_TYPE_RARP, type OvsMatch } from './flow-match.js';
+import { checkNxAction } from './nx-actions.js';
 import { reject } from './reject.js';
 
 interface Packet {
@@ -21,6 +22,9 @@ interface Packet {
   nwProto: number;
   vlan: boolean;
   icmpType: number;
+  icmpCode: number;
+  /** The match requires ct_state +inv (CS_INVALID): such packets cannot be committed. */
+  ctStateInvalid: boolean;
 }
 
 const OUTPUT_RESERVED = new Set<number>([OFPP.IN_PORT, OFPP.TABLE, OFPP.NORMAL, OFPP.FLOOD, OFPP.ALL, OFPP.CONTROLLER, OFPP.LOCAL]);
@@ -118,6 +122,10 @@ function checkActions(actions: readonly Action[], p: Packet): void {
           if (a.field.field === 'icmpv6_type' && typeof a.field.value === 'number') p.icmpType = a.field.value;
         }
         break;
+      case OFPAT.EXPERIMENTER:
+        // learn's fields, ct's and nat's address family (nx-learn.ts, nx-ct.ts).
+        checkNxAction(a.experimenter, a.data, p);
+        break;
       default:
         break;
     }
@@ -131,6 +139,8 @@ export function checkFlowModConsistency(match: OvsMatch, tableId: number, instru
     nwProto: match.nw_proto ?? 0,
     vlan: ((match.vlans?.[0]?.value ?? 0) & 0x1000) !== 0,
     icmpType: match.tp_src?.value ?? 0,
+    icmpCode: match.tp_dst?.value ?? 0,
+    ctStateInvalid: ((match.ct_state?.value ?? 0) & 0x10) !== 0,
   };
   const order = [OFPIT.METER, OFPIT.APPLY_ACTIONS, OFPIT.CLEAR_ACTIONS, OFPIT.WRITE_ACTIONS, OFPIT.WRITE_METADATA, OFPIT.GOTO_TABLE];
   for (const type of order) {

@@ -21,9 +21,12 @@
  *
  * Module map: text.ts (hex dump, durations), addr.ts, ports.ts,
  * flow-match.ts + oxm-match.ts (matches), packet-summary.ts, fields.ts +
- * actions.ts + nx-actions.ts (actions), consistency.ts (flow_mod checks),
+ * actions.ts + nx-actions.ts (actions), with the Nicira learn (nx-learn.ts)
+ * and ct / nat (nx-ct.ts) actions over nx-fields.ts + nx-subfield.ts (NXM
+ * field names and bit ranges), consistency.ts (flow_mod checks),
  * flows.ts, groups.ts, meters.ts, tables.ts, messages.ts + multipart.ts
- * (per-message bodies), reject.ts (OvsReject), ofpraw.ts (length rules),
+ * (per-message bodies), onf-monitor.ts (the ONF flow monitor request),
+ * reject.ts (OvsReject), ofpraw.ts (length rules),
  * error-names.ts, sort.ts (--sort/--rsort), and this file.
  */
 import { decodeMessage, encodeMessage, OfpError, OFPT, type OfpMessage } from '../../openflow/index.js';

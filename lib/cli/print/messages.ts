@@ -36,6 +36,7 @@ import { verbosityOf, type PrintOptions } from './options.js';
 import { applyOxm } from './oxm-match.js';
 import { formatPacketSummary } from './packet-summary.js';
 import { formatPhyPort, formatPort, isOvsPortNumber, portConfigNames, portFeatureNames } from './ports.js';
+import { isOnfFlowMonitor } from './onf-monitor.js';
 import { OvsReject, reject } from './reject.js';
 import { bitNames, hexDump, hexDumpBytes } from './text.js';
 
@@ -98,6 +99,8 @@ export function messageName(msg: OfpMessage): string {
       const dir = msg.type === OFPT.MULTIPART_REQUEST ? 'request' : 'reply';
       if (msg.mp_type === OFPMP.EXPERIMENTER) {
         const e = msg.body;
+        // The ONF flow monitor request is the one experimenter multipart printed here (onf-monitor.ts).
+        if (msg.type === OFPT.MULTIPART_REQUEST && isOnfFlowMonitor(e.experimenter, e.exp_type)) return 'ONFST_FLOW_MONITOR request';
         return reject(e.experimenter >>> 0 === NX_VENDOR ? 'OFPBRC_BAD_SUBTYPE' : 'OFPBRC_BAD_VENDOR');
       }
       return `${MP_NAMES[msg.mp_type]} ${dir}`;

@@ -13,6 +13,7 @@ import { formatGroupDescs, formatGroupFeatures, formatGroupId, formatGroupStats 
 import { formatMeterConfig, formatMeterFeatures, formatMeterId, formatMeterStatsEntry } from './meters.js';
 import { verbosityOf, type PrintOptions } from './options.js';
 import { formatPhyPorts, formatPort, formatPortStats, isOvsPortNumber } from './ports.js';
+import { formatOnfFlowMonitorRequest, isOnfFlowMonitor } from './onf-monitor.js';
 import { eachEntry, reject } from './reject.js';
 import { formatTableFeatures, formatTableStats } from './tables.js';
 import { formatDuration, rawText } from './text.js';
@@ -61,7 +62,7 @@ export function formatMultipartRequest(m: MultipartRequest, opts: PrintOptions):
     case OFPMP.TABLE_FEATURES:
       return formatTableFeatures(m.body);
     case OFPMP.EXPERIMENTER:
-      return '';
+      return isOnfFlowMonitor(m.body.experimenter, m.body.exp_type) ? formatOnfFlowMonitorRequest(m.body.data, opts) : '';
   }
 }
 

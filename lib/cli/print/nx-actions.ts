@@ -3,19 +3,25 @@
  * itself puts in OF1.3 flows and that are cheap to print: resubmit, note,
  * controller, output_trunc, fin_timeout, dec_ttl(ids), sample,
  * conjunction, ct_clear, exit, pop_queue, set_tunnel, register load / move
- * and stack push / pop. The large ones (learn, ct, nat, bundle, multipath)
- * are out of scope: they print as `nx_action(subtype,hex)`, which is not
- * what ovs-ofctl prints but says what is there.
+ * and stack push / pop; learn / learn2 (nx-learn.ts) and ct / nat
+ * (nx-ct.ts), which are decoded and checked as Open vSwitch does. The rest
+ * (bundle, multipath, encap, ...) print as `nx_action(subtype,hex)`, which
+ * is not what ovs-ofctl prints but says what is there.
  *
  * `data` is what follows the 8-byte experimenter action header, so the
  * NXAST subtype is its first two bytes.
  */
 import type { ActionFormat } from './actions.js';
+import { checkCt, checkNat, decodeCt, decodeNat, formatCt, formatNat, NXAST_CT, NXAST_NAT } from './nx-ct.js';
+import { formatSubfield, nxFieldByHeader, type PrereqFlow } from './nx-fields.js';
+import { checkLearn, decodeLearn, formatLearn } from './nx-learn.js';
 import { formatPort } from './ports.js';
-import { reject } from './reject.js';
+import { OvsReject, reject } from './reject.js';
 
 const NX_VENDOR_ID = 0x00002320;
 const OFPP_IN_PORT_16 = 0xfff8;
+const NXAST_LEARN = 16;
+const NXAST_LEARN2 = 45;
 
 /** Subtypes Open vSwitch 3.1 decodes (others: OFPBAC_BAD_VENDOR_TYPE). */
 const KNOWN_SUBTYPES = new Set([
@@ -27,35 +33,37 @@ const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'g
 /** A 16-bit OVS port number as OpenFlow 1.1+ port text. */
 const port16 = (p: number, fmt: ActionFormat): string => formatPort(p >= 0xff00 ? (0xffff0000 + p) >>> 0 : p, fmt.opts);
 
-/** NXM/OXM header → the name Open vSwitch prints in subfields. */
-function nxmName(header: number): string {
-  const cls = header >>> 16;
-  const field = (header >>> 9) & 0x7f;
-  if (cls === 1 && field < 16) return `NXM_NX_REG${field}`;
-  const names: Record<string, string> = {
-    '0:0': 'NXM_OF_IN_PORT',
-    '0:1': 'NXM_OF_ETH_DST',
-    '0:2': 'NXM_OF_ETH_SRC',
-    '0:3': 'NXM_OF_ETH_TYPE',
-    '0:4': 'NXM_OF_VLAN_TCI',
-    '0:7': 'NXM_OF_IP_SRC',
-    '0:8': 'NXM_OF_IP_DST',
-    '1:16': 'NXM_NX_TUN_ID',
-    '1:33': 'NXM_NX_PKT_MARK',
-    '32768:0': 'OXM_OF_IN_PORT',
-    '32768:2': 'OXM_OF_METADATA',
-    '32768:6': 'OXM_OF_VLAN_VID',
-  };
-  return names[`${cls}:${field}`] ?? `0x${(header >>> 0).toString(16)}`;
-}
-
-const fieldBits = (header: number): number => (header & 0xff) * 8;
-
+/** `mf_format_subfield` of a header and bit range; a header Open vSwitch does not know prints as hex. */
 function subfield(header: number, ofs: number, nBits: number): string {
-  const name = nxmName(header);
-  if (ofs === 0 && nBits === fieldBits(header)) return `${name}[]`;
+  const f = nxFieldByHeader(header);
+  if (f !== undefined) return formatSubfield(f, ofs, nBits);
+  const name = `0x${(header >>> 0).toString(16)}`;
+  if (ofs === 0 && nBits === (header & 0xff) * 8) return `${name}[]`;
   if (nBits === 1) return `${name}[${ofs}]`;
   return `${name}[${ofs}..${ofs + nBits - 1}]`;
+}
+
+/**
+ * learn, learn2, ct and nat: decoded with Open vSwitch's checks. Strict
+ * printing passes its refusal on; lenient printing shows the raw action.
+ */
+function formatChecked(subtype: number, data: Buffer, fmt: ActionFormat): string {
+  try {
+    switch (subtype) {
+      case NXAST_LEARN:
+      case NXAST_LEARN2:
+        return formatLearn(decodeLearn(data, subtype === NXAST_LEARN2), fmt);
+      case NXAST_CT:
+        return formatCt(decodeCt(data), fmt);
+      default:
+        // Open vSwitch accepts nat only inside ct (ofpacts_verify).
+        if (fmt.strict && !fmt.inCt) reject('OFPBAC_BAD_SET_ARGUMENT', 'nat outside ct');
+        return formatNat(decodeNat(data));
+    }
+  } catch (e) {
+    if (fmt.strict || !(e instanceof OvsReject)) throw e;
+    return `nx_action(${subtype},${data.subarray(2).toString('hex')})`;
+  }
 }
 
 /** Text of a Nicira action, undefined when this is not one we print, or a refusal. */
@@ -155,6 +163,11 @@ export function formatNxAction(experimenter: number, data: Buffer, fmt: ActionFo
       }
       return s + ')';
     }
+    case NXAST_LEARN:
+    case NXAST_LEARN2:
+    case NXAST_CT:
+    case NXAST_NAT:
+      return formatChecked(subtype, data, fmt);
     case 34: // NXAST_CONJUNCTION: clause, n_clauses, id
       return `conjunction(${u32(4)},${data[2]! + 1}/${data[3]!})`;
     default:
@@ -171,4 +184,17 @@ function formatController(maxLen: number, id: number, reason: number, userdata: 
   if (userdata?.length) s += `userdata=${Array.from(userdata, (b) => b.toString(16).padStart(2, '0')).join('.')},`;
   if (pause) s += 'pause,';
   return (s.endsWith(',') ? s.slice(0, -1) : s) + ')';
+}
+
+/**
+ * The flow_mod consistency check of a Nicira action that has one (learn,
+ * ct, nat), against what is known of the packet at that point. The action
+ * has already been printed, so it decodes.
+ */
+export function checkNxAction(experimenter: number, data: Buffer, flow: PrereqFlow & { ctStateInvalid?: boolean }): void {
+  if (experimenter >>> 0 !== NX_VENDOR_ID || data.length < 2) return;
+  const subtype = data.readUInt16BE(0);
+  if (subtype === NXAST_LEARN || subtype === NXAST_LEARN2) checkLearn(decodeLearn(data, subtype === NXAST_LEARN2), flow);
+  else if (subtype === NXAST_CT) checkCt(decodeCt(data), flow);
+  else if (subtype === NXAST_NAT) checkNat(decodeNat(data), flow);
 }

@@ -91,7 +91,13 @@ export function ovsLengthOk(buf: Uint8Array): boolean {
     rule = MESSAGES[type];
   }
   if (rule === undefined) return true;
-  const [fixed, unit] = rule;
+  const fixed = rule[0];
+  let unit = rule[1];
+  // The ONF flow monitor request (experimenter 0x4f4e4600, type 1870) is a list of 8-byte units.
+  if (type === OFPT.MULTIPART_REQUEST && buf.length >= 24 && ((buf[8]! << 8) | buf[9]!) === OFPMP.EXPERIMENTER) {
+    const view = Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+    if (view.readUInt32BE(16) === 0x4f4e4600 && view.readUInt32BE(20) === 1870) unit = 8;
+  }
   if (buf.length < fixed) return false;
   return unit === 0 ? buf.length === fixed : (buf.length - fixed) % unit === 0;
 }
