@@ -10,8 +10,9 @@
  * undo the bucket's rewrites. This is Open vSwitch's way of cloning a
  * packet without a clone action.
  *
- * SELECT: the bucket is a function of a hash of the flow's addresses,
- * EtherType, VLAN, IP protocol and transport ports (those present), over
+ * SELECT: the bucket is a function of a hash of the flow's addresses
+ * (Ethernet, and IP or ARP protocol addresses), EtherType, VLAN, IP protocol
+ * and transport ports (those present), over
  * the live buckets by weight (groups.ts selectBucket), decided here once
  * per megaflow; the fields hashed go into the wildcards, so every packet of
  * the megaflow takes the same bucket. Open vSwitch hashes in the datapath
@@ -27,7 +28,7 @@ import { KW } from '../packet/flow-key.js';
 import { ActionSet } from './action-set.js';
 import { finishPbbWildcards } from './encap-actions.js';
 import { MAX_DEPTH, type XlateCtx } from './context.js';
-import { ETH_TYPE_IPV4, ETH_TYPE_IPV6 } from './flow-state.js';
+import { ETH_TYPE_ARP, ETH_TYPE_IPV4, ETH_TYPE_IPV6, ETH_TYPE_RARP } from './flow-state.js';
 import { markBits, markVlans } from './set-field.js';
 import type { Bucket } from '../openflow/types.js';
 import type { Group } from '../ofproto/groups.js';
@@ -147,6 +148,11 @@ export function selectHash(ctx: XlateCtx): number {
     take(KW.IP_PROTO_TOS_TTL, 0xff000000 | 0);
     const proto = ctx.flow.ipProto;
     if (proto === 6 || proto === 17 || proto === 132) take(KW.TP_PORTS, -1);
+  } else if (type === ETH_TYPE_ARP || type === ETH_TYPE_RARP) {
+    // ARP between many hosts behind one router shares its MAC addresses:
+    // the protocol addresses (in the IPv4 address words) spread it.
+    take(KW.NW_SRC, -1);
+    take(KW.NW_DST, -1);
   }
   return hashFinish(h, 16) >>> 0;
 }

@@ -233,7 +233,7 @@ t.test('port config bits: NO_FWD, PORT_DOWN, link down, NO_RECV, NO_PACKET_IN', 
 
 t.test('groups: ALL clones, SELECT picks by flow, FAST_FAILOVER follows liveness, INDIRECT', async (t) => {
   const sw = await sw1(
-    ['in_port=1,actions=group:1', 'in_port=2,tcp,actions=group:2', 'in_port=3,actions=group:3', 'in_port=4,actions=group:4'],
+    ['in_port=1,actions=group:1', 'in_port=2,tcp,actions=group:2', 'in_port=3,actions=group:3', 'in_port=4,actions=group:4', 'in_port=2,arp,actions=group:2'],
     [
       'group_id=1,type=all,bucket=set_field:10.9.9.9->ip_src,output:2,bucket=output:3',
       'group_id=2,type=select,bucket=weight=1,output:1,bucket=weight=1,output:3,bucket=weight=1,output:4',
@@ -254,6 +254,17 @@ t.test('groups: ALL clones, SELECT picks by flow, FAST_FAILOVER follows liveness
     t.same([...sw.send(2, buildFrame({ ...TCP, tpSrc: 2000 + p })).keys()], [...o.keys()], 'the same flow takes the same bucket');
   }
   t.same([...picks].sort(), [1, 3, 4], 'flows spread over every bucket');
+
+  // ARP between many addresses behind the same two MACs (the Ryu suite's
+  // 01_SELECT_IP arp case): the protocol addresses spread it too.
+  const arpPicks = new Set<number>();
+  for (let p = 1; p <= 40; p++) {
+    const arp: FrameSpec = { l3: 'arp', nwSrc: `10.1.0.${p}`, nwDst: `10.2.0.${41 - p}` };
+    const o = sw.send(2, buildFrame(arp));
+    t.equal(o.size, 1, 'one bucket per ARP packet');
+    arpPicks.add([...o.keys()][0]!);
+  }
+  t.same([...arpPicks].sort(), [1, 3, 4], 'ARP flows spread over every bucket');
 
   t.same([...sw.send(3, buildFrame(TCP)).keys()], [1], 'first live bucket');
   sw.ports.get(1)!.setLink(false);
