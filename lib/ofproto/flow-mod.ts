@@ -168,14 +168,7 @@ export function prepareAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: Flow
 export function planPreparedAdd(p: Pipeline, prepared: Rule, env: FlowModEnv, view: PlanView): FlowModPlan {
   const table = p.table(prepared.tableId)!;
   const { value, mask, priority, flags } = prepared;
-  if ((flags & OFPFF.CHECK_OVERLAP) !== 0 && table.cls.hasOverlap(value, mask, priority, view.version)) {
-    throw badFlowMod(OFPFMFC.OVERLAP, `overlaps an entry of priority ${priority}`);
-  }
-  const old = table.cls.findExact(value, mask, priority, view.version);
-  const entries = table.nRules + view.pendingRules(table.id);
-  if (old === null && entries >= table.caps.maxEntries) {
-    throw badFlowMod(OFPFMFC.TABLE_FULL, `table ${table.id} holds ${entries} entries`);
-  }
+  const old = identicalOrRoom(table, value, mask, priority, flags, view);
   let rule = prepared;
   if (old !== null) {
     // An identical match has identical key words: the new entry takes over the old one's.
@@ -195,6 +188,28 @@ export function planPreparedAdd(p: Pipeline, prepared: Rule, env: FlowModEnv, vi
       prepared.created,
     );
   }
+  return addPlan(old, rule, flags);
+}
+
+/**
+ * An ADD's checks against the tables' contents, in this order: overlap
+ * (with CHECK_OVERLAP), then room in the table unless an identical entry
+ * (same match and priority) is there to be replaced. Returns that entry.
+ */
+function identicalOrRoom(table: FlowTable, value: Uint32Array, mask: Uint32Array, priority: number, flags: number, view: PlanView): Rule | null {
+  if ((flags & OFPFF.CHECK_OVERLAP) !== 0 && table.cls.hasOverlap(value, mask, priority, view.version)) {
+    throw badFlowMod(OFPFMFC.OVERLAP, `overlaps an entry of priority ${priority}`);
+  }
+  const old = table.cls.findExact(value, mask, priority, view.version);
+  const entries = table.nRules + view.pendingRules(table.id);
+  if (old === null && entries >= table.caps.maxEntries) {
+    throw badFlowMod(OFPFMFC.TABLE_FULL, `table ${table.id} holds ${entries} entries`);
+  }
+  return old;
+}
+
+/** Inserts `rule`, or has it replace the identical `old` (counters kept unless RESET_COUNTS). */
+function addPlan(old: Rule | null, rule: Rule, flags: number): FlowModPlan {
   const reset = (flags & OFPFF.RESET_COUNTS) !== 0;
   return {
     usesBuffer: true,
@@ -210,14 +225,7 @@ function planAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv, vi
   if (!table.caps.matchAll) checkMatchAgainstCaps(fm.match, table.caps);
   const isMiss = fm.priority === 0 && isCatchAll(m.mask);
   const refs = checkInstructions(fm.instructions, table.id, table.caps, isMiss, m.facts, env);
-  if ((fm.flags & OFPFF.CHECK_OVERLAP) !== 0 && table.cls.hasOverlap(m.value, m.mask, fm.priority, view.version)) {
-    throw badFlowMod(OFPFMFC.OVERLAP, `overlaps an entry of priority ${fm.priority}`);
-  }
-  const old = table.cls.findExact(m.value, m.mask, fm.priority, view.version);
-  const entries = table.nRules + view.pendingRules(table.id);
-  if (old === null && entries >= table.caps.maxEntries) {
-    throw badFlowMod(OFPFMFC.TABLE_FULL, `table ${table.id} holds ${entries} entries`);
-  }
+  const old = identicalOrRoom(table, m.value, m.mask, fm.priority, fm.flags, view);
   // An identical match has identical key words: the new entry takes over the old one's.
   const rule = new Rule(
     table.id,
@@ -233,14 +241,7 @@ function planAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv, vi
     fm.flags,
     env.now(),
   );
-  const reset = (fm.flags & OFPFF.RESET_COUNTS) !== 0;
-  return {
-    usesBuffer: true,
-    apply(txn) {
-      if (old === null) txn.insert(rule);
-      else txn.replace(old, rule, reset);
-    },
-  };
+  return addPlan(old, rule, fm.flags);
 }
 
 function planModify(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv, version: number): FlowModPlan {
