@@ -102,7 +102,7 @@ import { Entry, NEVER, type ClsRule } from './rule.js';
 import { DEFAULT_STAGES, stageOfWords, type StageLayout } from './stages.js';
 import { agreeOn, checkMatch, isSubset, sameWords } from './match-ops.js';
 import { Subtable } from './subtable.js';
-import { MAX_GROUPS } from './position-bits.js';
+import { BLOOM_BITS, MAX_GROUPS } from './position-bits.js';
 import { BLOOM_OFS, CHECKS_OFS, SLOT_OFS, SubtableVector } from './subtable-vector.js';
 
 export type { ClsRule } from './rule.js';
@@ -148,6 +148,9 @@ export class Classifier<R extends ClsRule> {
   private readonly vec: SubtableVector<R>;
   /** The subtable `subtableFor` found last (see there). */
   private lastSubtable: Subtable<R> | null = null;
+  /** `reserve` hints for masks without a subtable yet: mask k, and how many rules. */
+  private reservedMasks: Uint32Array[] = [];
+  private reservedCounts: number[] = [];
   /** Entries marked removed, waiting for `collect`. */
   private pending: Entry<R>[] = [];
   private nextId = 0;
@@ -222,6 +225,30 @@ export class Classifier<R extends ClsRule> {
   }
 
   /**
+   * A hint: about `n` more rules with this mask are coming (a bundle's
+   * commit counts them before inserting them). Grows that subtable's hash
+   * table once, to their number, instead of doubling it a dozen times on
+   * the way; for a mask without a subtable, the one `insert` creates for
+   * it, if it does before the next `collect` or `reserve(mask, 0)`, which
+   * withdraws the hint. Changes nothing else.
+   */
+  reserve(mask: Uint32Array, n: number): void {
+    const hints = this.reservedMasks;
+    for (let k = hints.length - 1; k >= 0; k--) {
+      if (!sameWords(hints[k]!, mask)) continue;
+      hints.splice(k, 1);
+      this.reservedCounts.splice(k, 1);
+    }
+    if (n <= 0) return;
+    const st = this.subtableFor(mask);
+    if (st !== null) st.reserve(n);
+    else {
+      hints.push(mask);
+      this.reservedCounts.push(n);
+    }
+  }
+
+  /**
    * Makes `rule` invisible from `version` on; lookups at older versions
    * still see it until `collect` frees it.
    */
@@ -248,6 +275,11 @@ export class Classifier<R extends ClsRule> {
    * that no lookup will use a version older than `upToVersion` any more.
    */
   collect(upToVersion: number): void {
+    // A change is over: its `reserve` hints with it.
+    if (this.reservedMasks.length !== 0) {
+      this.reservedMasks = [];
+      this.reservedCounts = [];
+    }
     const keep: Entry<R>[] = [];
     const touched = new Set<Subtable<R>>();
     const stale = new Set<Subtable<R>>();
@@ -299,6 +331,11 @@ export class Classifier<R extends ClsRule> {
    *    bits, as a maximum prefix length per trie, plus the first stage's
    *    bits if the check is in local stage 1;
    *  - else it is searched, and `find` adds what it consulted.
+   *
+   * One pass per bitset word decides the Bloom filters and trie checks of
+   * its 32 positions (kept in locals, stored only for the wildcards) and
+   * searches that word's survivors before going on to the next word: a
+   * lookup that stops early never computes the words past its stop.
    */
   private lookupBits(key: Uint32Array, version: number, wc: Uint32Array | null): R | null {
     const tries = this.tries;
@@ -306,46 +343,55 @@ export class Classifier<R extends ClsRule> {
     const bits = this.vec.bits;
     tries.begin();
     scratch.begin();
-    const gen = scratch.gen;
     const W = bits.W;
     const n = this.vec.length;
-    const pass = bits.pass;
-    const cand = bits.cand;
-    const firstFail = bits.firstFail;
-    const pm = bits.pm;
-    // Bloom filters, one first-stage prefix (group) at a time.
+    // Each group's first-stage hash selects one row of its Bloom bitsets.
+    // (The groups' prefixes are distinct and the lookup has just begun:
+    // none is in the memo yet.)
     const nGroups = bits.nGroups;
     const groupPid = bits.groupPid;
-    const groupBits = bits.groupBits;
-    const bloomT = bits.bloomT;
-    for (let w = 0; w < W; w++) pass[w] = 0;
+    const bloomRow = bits.bloomRow;
     for (let g = 0; g < nGroups; g++) {
       const pid = groupPid[g];
-      if (scratch.memoGen[pid] !== gen) scratch.hashPrefix(pid, key);
-      const b = (scratch.memoF[pid] >>> 25) * W;
-      for (let w = 0; w < W; w++) pass[w] |= bloomT[b + w] & groupBits[g * W + w];
+      bloomRow[g] = (g * BLOOM_BITS + (scratch.hashPrefix(pid, key) >>> 25)) * W;
     }
-    // Trie checks: a position fails trie t when it has a flat check on t
-    // and the walk did not find its prefix; it is charged to the first
-    // trie (in trie order) that fails it, as the row walk would.
-    for (let w = 0; w < W; w++) cand[w] = 0; // here: positions failed so far
-    const activeList = bits.activeList;
+    // The tries' answers, from subtable slots to vector positions.
     const nActive = bits.nActive;
-    const hasCheck = bits.hasCheck;
-    const stage1 = bits.stage1;
-    const s1 = bits.s1;
-    for (let w = 0; w < W; w++) s1[w] = 0;
+    const activeList = bits.activeList;
+    const pm = bits.pm;
     if (nActive !== 0) {
       const slotWords = tries.slotWords;
       const slotPos = bits.slotPos;
+      const matched = tries.matched;
       for (let a = 0; a < nActive; a++) {
         const t = activeList[a];
         tries.walk(t, key);
-        const matched = tries.matched;
-        const o = t * W;
+        const o = a * W;
+        const mo = t * slotWords;
+        if (W <= 2) {
+          // Up to 64 subtables (the common case): in registers, and with
+          // selects rather than a branch on each slot's word. A slot
+          // without a position (-1) lands in neither word.
+          let p0 = 0;
+          let p1 = 0;
+          for (let sw = 0; sw < slotWords; sw++) {
+            let x = matched[mo + sw];
+            while (x !== 0) {
+              const low = x & -x;
+              x ^= low;
+              const p = slotPos[sw * 32 + 31 - Math.clz32(low)];
+              const bit = 1 << (p & 31);
+              p0 |= p >>> 5 === 0 ? bit : 0;
+              p1 |= p >>> 5 === 1 ? bit : 0;
+            }
+          }
+          pm[o] = p0;
+          if (W === 2) pm[o + 1] = p1;
+          continue;
+        }
         for (let w = 0; w < W; w++) pm[o + w] = 0;
         for (let sw = 0; sw < slotWords; sw++) {
-          let x = matched[t * slotWords + sw];
+          let x = matched[mo + sw];
           while (x !== 0) {
             const low = x & -x;
             x ^= low;
@@ -353,30 +399,48 @@ export class Classifier<R extends ClsRule> {
             if (p >= 0) pm[o + (p >>> 5)] |= 1 << (p & 31);
           }
         }
-        for (let w = 0; w < W; w++) {
-          const fail = hasCheck[o + w] & ~pm[o + w];
-          const ff = fail & ~cand[w];
-          firstFail[o + w] = ff;
-          s1[w] |= ff & stage1[o + w];
-          cand[w] |= fail;
-        }
       }
     }
-    for (let w = 0; w < W; w++) cand[w] = pass[w] & ~cand[w];
-    // Search the survivors in order, until the priorities say stop.
+    // Word by word: the pre-filters' verdicts, then the search of the
+    // survivors in order, until the priorities say stop.
+    const bloomG = bits.bloomG;
+    const hasCheck = bits.hasCheck;
+    const stage1 = bits.stage1;
+    const firstFail = bits.firstFail;
+    const need0 = bits.need0;
     const subtables = this.vec.subtables;
     const pri = this.vec.pri;
     let best: Subtable<R> | null = null;
     let bestPri = -Infinity;
     let searched = 0;
     let lastSearched = -1;
+    // Where the stop lies at the latest: the candidate that could not beat the best.
+    let stopHi = n;
     search: for (let w = 0; w < W; w++) {
-      let x = cand[w];
+      let pass = 0;
+      for (let g = 0; g < nGroups; g++) pass |= bloomG[bloomRow[g] + w];
+      // A position fails trie t when it has a flat check on t and the walk
+      // did not find its prefix; it is charged to the first trie (in trie
+      // order) that fails it, as the row walk would.
+      let failed = 0;
+      let n0 = ~pass;
+      for (let a = 0, o = w; a < nActive; a++, o += W) {
+        const fail = hasCheck[o] & ~pm[o];
+        const ff = fail & ~failed & pass;
+        firstFail[o] = ff;
+        n0 |= ff & stage1[o];
+        failed |= fail;
+      }
+      need0[w] = n0;
+      let x = pass & ~failed;
       while (x !== 0) {
         const low = x & -x;
         x ^= low;
         const i = (w << 5) + 31 - Math.clz32(low);
-        if (pri[i] <= bestPri) break search;
+        if (pri[i] <= bestPri) {
+          stopHi = i;
+          break search;
+        }
         searched++;
         lastSearched = i;
         const st = subtables[i];
@@ -393,7 +457,7 @@ export class Classifier<R extends ClsRule> {
     let stop = n;
     if (best !== null) {
       let lo = lastSearched + 1;
-      let len = n - lo;
+      let len = stopHi - lo;
       while (len > 0) {
         const half = len >>> 1;
         const more = pri[lo + half] > bestPri;
@@ -402,33 +466,37 @@ export class Classifier<R extends ClsRule> {
       }
       stop = lo;
     }
+    // Every word up to the stop's has been computed above.
     if (wc !== null && stop > 0) {
       const lastW = (stop - 1) >>> 5;
       const lastMask = (stop & 31) !== 0 ? (1 << (stop & 31)) - 1 : -1;
       // First-stage bits: for a Bloom miss, or a failed check in local stage 1.
-      const s1 = bits.s1;
+      const groupBits = bits.groupBits;
       for (let g = 0; g < nGroups; g++) {
-        const pid = groupPid[g];
-        if (scratch.memoOr[pid] === gen) continue;
         const o = g * W;
         let hit = 0;
-        for (let w = 0; w < lastW; w++) hit |= groupBits[o + w] & (~pass[w] | s1[w]);
-        hit |= groupBits[o + lastW] & (~pass[lastW] | s1[lastW]) & lastMask;
-        if (hit !== 0) scratch.orPrefix(pid, wc);
+        for (let w = 0; w < lastW; w++) hit |= groupBits[o + w] & need0[w];
+        hit |= groupBits[o + lastW] & need0[lastW] & lastMask;
+        if (hit !== 0) scratch.orPrefix(groupPid[g], wc);
       }
-      // Trie bits: min(maskbits, the longest prefix among the subtables the trie rejected).
+      // Trie bits: min(maskbits, the longest prefix among the subtables the
+      // trie rejected). (Looping over every length and keeping the first
+      // hit with masks instead of branches measured slower.)
       const plenVal = bits.plenVal;
       const plenBits = bits.plenBits;
+      const plenStart = bits.plenStart;
+      const plenCount = bits.plenCount;
       for (let a = 0; a < nActive; a++) {
-        const t = activeList[a];
-        const o = t * W;
-        const end = bits.plenStart[t] + bits.plenCount[t];
-        for (let k = bits.plenStart[t]; k < end; k++) {
+        const o = a * W;
+        const start = plenStart[a];
+        const end = start + plenCount[a];
+        for (let k = start; k < end; k++) {
           const ko = k * W;
           let hit = 0;
-          for (let w = 0; w < lastW; w++) hit |= plenBits[ko + w] & firstFail[o + w] & pass[w];
-          hit |= plenBits[ko + lastW] & firstFail[o + lastW] & pass[lastW] & lastMask;
+          for (let w = 0; w < lastW; w++) hit |= plenBits[ko + w] & firstFail[o + w];
+          hit |= plenBits[ko + lastW] & firstFail[o + lastW] & lastMask;
           if (hit !== 0) {
+            const t = activeList[a];
             const plen = plenVal[k];
             const mb = tries.maskbits[t];
             tries.orPrefix(t, mb < plen ? mb : plen, wc);
@@ -674,6 +742,13 @@ export class Classifier<R extends ClsRule> {
 
   private createSubtable(mask: Uint32Array): Subtable<R> {
     const st = new Subtable<R>(this.nextId++, mask, this.stages, this.stageOf, this.tries, this.scratch, this.hashMask);
+    const hints = this.reservedMasks;
+    for (let k = 0; k < hints.length; k++) {
+      if (sameWords(hints[k]!, mask)) {
+        st.reserve(this.reservedCounts[k]!);
+        break;
+      }
+    }
     const h = hashWords(mask, 0);
     const list = this.byMask.get(h);
     if (list === undefined) this.byMask.set(h, [st]);

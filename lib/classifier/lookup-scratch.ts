@@ -18,7 +18,11 @@
  * Ids are reference-counted and reused when the last subtable using one
  * goes away, so mask churn does not grow the arrays without bound.
  */
+import { KEY_WORDS } from '../packet/flow-key.js';
 import { hashAddWord, hashFinish } from './hash.js';
+
+/** Room per prefix in the flat arrays: a (word, mask) pair for every key word. */
+const PID_STRIDE = 2 * KEY_WORDS;
 
 export class LookupScratch {
   /** Generation of the current lookup. */
@@ -38,8 +42,15 @@ export class LookupScratch {
   private readonly ids = new Map<string, number>();
   private refs: number[] = [];
   private free: number[] = [];
-  private pidWords: Int32Array[] = [];
-  private pidMasks: Uint32Array[] = [];
+  /**
+   * Every prefix's words and masks, flat: prefix `id` has pidLen[id] words,
+   * at pidData[id * PID_STRIDE + 2x] (the word) and [.. + 2x + 1] (its
+   * mask). One typed array rather than two arrays per prefix: hashing or
+   * ORing a prefix then reads one cache line or two, with no object to
+   * load on the way.
+   */
+  private pidData: Int32Array = new Int32Array(16 * PID_STRIDE);
+  private pidLen: Int32Array = new Int32Array(16);
 
   constructor(hashMask: number) {
     this.hashMask = hashMask;
@@ -50,23 +61,27 @@ export class LookupScratch {
     this.gen++;
   }
 
-  /** Hashes prefix `id` of `key` into the memo. */
-  hashPrefix(id: number, key: Uint32Array): void {
-    const words = this.pidWords[id];
-    const masks = this.pidMasks[id];
+  /** Hashes prefix `id` of `key` into the memo; returns the finished hash (memoF[id]). */
+  hashPrefix(id: number, key: Uint32Array): number {
+    const data = this.pidData;
+    const len = this.pidLen[id];
+    const o = id * PID_STRIDE;
     let h = 0;
-    for (let x = 0; x < words.length; x++) h = hashAddWord(h, key[words[x]] & masks[x]);
+    for (let x = 0; x < len; x++) h = hashAddWord(h, key[data[o + 2 * x]] & data[o + 2 * x + 1]);
+    const f = hashFinish(h, len) & this.hashMask;
     this.memoH[id] = h;
-    this.memoF[id] = hashFinish(h, words.length) & this.hashMask;
+    this.memoF[id] = f;
     this.memoGen[id] = this.gen;
+    return f;
   }
 
   /** ORs prefix `id`'s mask words into `wc` (once per lookup). */
   orPrefix(id: number, wc: Uint32Array): void {
     if (this.memoOr[id] === this.gen) return;
-    const words = this.pidWords[id];
-    const masks = this.pidMasks[id];
-    for (let x = 0; x < words.length; x++) wc[words[x]] |= masks[x];
+    const data = this.pidData;
+    const len = this.pidLen[id];
+    const o = id * PID_STRIDE;
+    for (let x = 0; x < len; x++) wc[data[o + 2 * x]] |= data[o + 2 * x + 1];
     this.memoOr[id] = this.gen;
   }
 
@@ -78,9 +93,12 @@ export class LookupScratch {
       id = this.free.pop() ?? this.refs.length;
       this.ids.set(sig, id);
       this.refs[id] = 0;
-      this.pidWords[id] = words.slice(0, end);
-      this.pidMasks[id] = masks.slice(0, end);
       if (id >= this.memoGen.length) this.grow();
+      this.pidLen[id] = end;
+      for (let x = 0; x < end; x++) {
+        this.pidData[id * PID_STRIDE + 2 * x] = words[x];
+        this.pidData[id * PID_STRIDE + 2 * x + 1] = masks[x];
+      }
       this.memoGen[id] = -1;
       this.memoOr[id] = -1;
     }
@@ -111,6 +129,8 @@ export class LookupScratch {
     this.memoOr = grown(this.memoOr, (k) => new Float64Array(k), -1);
     this.memoH = grown(this.memoH, (k) => new Int32Array(k), 0);
     this.memoF = grown(this.memoF, (k) => new Int32Array(k), 0);
+    this.pidLen = grown(this.pidLen, (k) => new Int32Array(k), 0);
+    this.pidData = grown(this.pidData, (k) => new Int32Array(k * PID_STRIDE), 0);
   }
 }
 

@@ -68,7 +68,7 @@ const PREFIX = 0; // up to 32 bits of prefix, left-aligned
 const NBITS = 1; // how many (0 only at the root)
 const ZERO = 2; // child index for a following 0 bit, or -1
 const ONE = 3; // child index for a following 1 bit, or -1 (must be ZERO + 1)
-const HAS_SUBS = 4; // 1 when prefixes end here (listed in subs[node])
+const HAS_SUBS = 4; // 1 when prefixes end here (counted in subSlot/subCount, extraSubs)
 const NODE_SIZE = 5;
 const NIL = -1;
 
@@ -76,11 +76,19 @@ const NIL = -1;
  * The root table: the walk's state after the first `rootBits` bits, for
  * each of their 2^rootBits values, so that a lookup starts a few nodes
  * down instead of at the root (the first levels are where every walk goes,
- * one dependent load per node). Entry layout: kind, node, matchLen,
- * maskbits, then the slot bitset of the prefixes passed so far.
+ * one dependent load per node). Entry layout: one word for where the
+ * walk goes on, (node + 1) << 8 | bits matched before that node (node
+ * NIL: the walk is over, and the low byte is its answer, maskbits), then
+ * the slot bitset of the prefixes passed so far. A walk that passed a
+ * node ending exactly at `rootBits` goes on at that node again, before
+ * its bits: comparing them again costs less than telling one more kind
+ * of entry apart (a branch that would go either way from one packet to
+ * the next), and ORing its slots again changes nothing. 1 + slotWords
+ * words an entry: 12 bytes with two slot words (the old layout's 24 made
+ * two tries' tables at 1,024 entries fill most of a 32 KiB L1 cache).
  *
  * Its size follows the trie's: ROOT_BITS_MIN bits (256 entries) while the
- * trie is small, up to ROOT_BITS_MAX (1,024 entries, 24 KiB with two slot
+ * trie is small, up to ROOT_BITS_MAX (1,024 entries, 12 KiB with two slot
  * words) from 512 nodes on. Larger tables start walks deeper but fall out
  * of the CPU caches (on bench/classifier's ACLs, 12 bits was slower than
  * 10 at 10,000 rules, and 16 slower than 8 at 1,000), and cost memory in
@@ -88,14 +96,8 @@ const NIL = -1;
  */
 const ROOT_BITS_MIN = 8;
 const ROOT_BITS_MAX = 10;
-const RT_KIND = 0; // RT_DONE, RT_AT or RT_AFTER
-const RT_NODE = 1; // RT_AT: the node to compare next; RT_AFTER: the node just passed
-const RT_LEN = 2; // bits matched before RT_NODE (RT_AT) or after it (RT_AFTER)
-const RT_MASKBITS = 3; // RT_DONE: the walk's answer
-const RT_BITS = 4;
-const RT_DONE = 0;
-const RT_AT = 1;
-const RT_AFTER = 2;
+const RT_AT = 0; // (node + 1) << 8 | matchLen (fields have at most 128 bits; nodes number fewer than 2^24)
+const RT_BITS = 1;
 
 /** The first n bits of a 32-bit word, as a mask. */
 export function leftMask(n: number): number {
@@ -118,12 +120,25 @@ export class PrefixTrie {
    * line per node visited instead of two.
    */
   private stride: number;
-  /** Per node with HAS_SUBS: (slot, count) pairs of the prefixes ending there (the bitset has no counts). */
-  private subs: (number[] | null)[] = [];
+  /**
+   * Per node with HAS_SUBS, the (slot, count) pairs of the prefixes ending
+   * there (the bitset has no counts): the first in subSlot / subCount
+   * (count 0: none), any others in extraSubs. Flat, because nearly every
+   * node has one pair or none, and a two-element array per node was an
+   * object per distinct address, kept for as long as its rules, for the
+   * collector to copy and trace (100,000 of them for 100,000 /32 rules).
+   */
+  private subSlot = new Int32Array(16);
+  private subCount = new Int32Array(16);
+  private readonly extraSubs = new Map<number, number[]>();
   private slotWords: number;
   /** Allocated by the first lookup (a table that is never looked up pays nothing). */
   private rootTable: Int32Array = new Int32Array(0);
   private rootBits = ROOT_BITS_MIN;
+  /** 32 - rootBits: a key word shifted right by this is its root table index. */
+  private rootShift = 32 - ROOT_BITS_MIN;
+  /** field.word, for the walk without a load through `field`. */
+  private readonly word: number;
   /** Root table entries [dirtyLo, dirtyHi) are stale (see `markRoot`); rootDirty when that range is not empty. */
   private rootDirty = true;
   private dirtyLo = 0;
@@ -133,6 +148,7 @@ export class PrefixTrie {
 
   constructor(field: PrefixField, slotWords = 1) {
     this.field = field;
+    this.word = field.word;
     this.fieldBits = field.words * 32;
     this.slotWords = slotWords;
     this.stride = NODE_SIZE + slotWords;
@@ -216,6 +232,14 @@ export class PrefixTrie {
         grown.set(this.nodes);
         this.nodes = grown;
       }
+      if (n >= this.subCount.length) {
+        const slots = new Int32Array(this.subCount.length * 2);
+        slots.set(this.subSlot);
+        this.subSlot = slots;
+        const counts = new Int32Array(this.subCount.length * 2);
+        counts.set(this.subCount);
+        this.subCount = counts;
+      }
     }
     const b = n * this.stride;
     this.nodes[b + PREFIX] = prefix | 0;
@@ -223,13 +247,14 @@ export class PrefixTrie {
     this.nodes[b + ZERO] = NIL;
     this.nodes[b + ONE] = NIL;
     this.nodes[b + HAS_SUBS] = 0;
-    this.subs[n] = null;
+    this.subCount[n] = 0;
     this.nodes.fill(0, b + NODE_SIZE, b + this.stride);
     return n;
   }
 
   private freeNode(n: number): void {
-    this.subs[n] = null;
+    this.subCount[n] = 0;
+    this.extraSubs.delete(n);
     this.freeNodes.push(n);
   }
 
@@ -243,34 +268,55 @@ export class PrefixTrie {
   }
 
   private addSub(n: number, slot: number): void {
-    const subs = this.subs[n];
     this.nodes[n * this.stride + HAS_SUBS] = 1;
     this.nodes[n * this.stride + NODE_SIZE + (slot >>> 5)] |= 1 << (slot & 31);
-    if (subs === null) {
-      this.subs[n] = [slot, 1];
+    if (this.subCount[n] === 0) {
+      this.subSlot[n] = slot;
+      this.subCount[n] = 1;
       return;
     }
-    for (let k = 0; k < subs.length; k += 2) {
-      if (subs[k] === slot) {
-        subs[k + 1]++;
+    if (this.subSlot[n] === slot) {
+      this.subCount[n]++;
+      return;
+    }
+    const extra = this.extraSubs.get(n);
+    if (extra === undefined) {
+      this.extraSubs.set(n, [slot, 1]);
+      return;
+    }
+    for (let k = 0; k < extra.length; k += 2) {
+      if (extra[k] === slot) {
+        extra[k + 1]++;
         return;
       }
     }
-    subs.push(slot, 1);
+    extra.push(slot, 1);
   }
 
   private removeSub(n: number, slot: number): void {
-    const subs = this.subs[n];
-    if (subs !== null) {
-      for (let k = 0; k < subs.length; k += 2) {
-        if (subs[k] !== slot) continue;
-        if (--subs[k + 1] === 0) {
-          subs.splice(k, 2);
+    if (this.subCount[n] !== 0 && this.subSlot[n] === slot) {
+      if (--this.subCount[n] !== 0) return;
+      this.nodes[n * this.stride + NODE_SIZE + (slot >>> 5)] &= ~(1 << (slot & 31));
+      // The first pair is gone: another (if any) takes its place.
+      const extra = this.extraSubs.get(n);
+      if (extra === undefined) {
+        this.nodes[n * this.stride + HAS_SUBS] = 0;
+        return;
+      }
+      this.subSlot[n] = extra[0]!;
+      this.subCount[n] = extra[1]!;
+      extra.splice(0, 2);
+      if (extra.length === 0) this.extraSubs.delete(n);
+      return;
+    }
+    const extra = this.extraSubs.get(n);
+    if (extra !== undefined) {
+      for (let k = 0; k < extra.length; k += 2) {
+        if (extra[k] !== slot) continue;
+        if (--extra[k + 1]! === 0) {
+          extra.splice(k, 2);
           this.nodes[n * this.stride + NODE_SIZE + (slot >>> 5)] &= ~(1 << (slot & 31));
-        }
-        if (subs.length === 0) {
-          this.subs[n] = null;
-          this.nodes[n * this.stride + HAS_SUBS] = 0;
+          if (extra.length === 0) this.extraSubs.delete(n);
         }
         return;
       }
@@ -419,6 +465,7 @@ export class PrefixTrie {
     if (this.rootTable.length === 0 || want > R || want < R - 1) {
       R = want;
       this.rootBits = R;
+      this.rootShift = 32 - R;
       this.rootTable = new Int32Array((1 << R) * S);
       lo = 0;
       hi = 1 << R;
@@ -447,7 +494,7 @@ export class PrefixTrie {
       const pb = prev * NS;
       // Fell off a missing branch: the bit there was examined only if the other branch exists.
       const mb = prev === NIL || (nodes[pb + ZERO] === NIL && nodes[pb + ONE] === NIL) ? matchLen : matchLen + 1;
-      this.fillEntries(lo, hi, RT_DONE, 0, 0, mb, acc, dlo, dhi);
+      this.fillEntries(lo, hi, NIL, mb, acc, dlo, dhi);
       return;
     }
     const R = this.rootBits;
@@ -461,20 +508,21 @@ export class PrefixTrie {
     for (let eq = R - 31 + Math.clz32(hi - lo) - matchLen; eq < k; eq++) {
       const half = 1 << (known - eq - 1);
       const other = ((prefix >>> (31 - eq)) & 1) === 0 ? base + half : base;
-      this.fillEntries(other, other + half, RT_DONE, 0, 0, matchLen + eq + 1, acc, dlo, dhi);
+      this.fillEntries(other, other + half, NIL, matchLen + eq + 1, acc, dlo, dhi);
       if (other === base) base += half;
     }
     if (nBits > known) {
       // Deciding this node needs bits past the table's: one entry.
-      this.fillEntries(base, base + 1, RT_AT, n, matchLen, 0, acc, dlo, dhi);
+      this.fillEntries(base, base + 1, n, matchLen, acc, dlo, dhi);
       return;
     }
     const acc2 = acc.slice();
     for (let w = 0; w < acc2.length; w++) acc2[w] |= nodes[b + NODE_SIZE + w];
     const ml = matchLen + nBits;
     if (ml >= R) {
-      // Choosing the child needs bit ml, past the table's: one entry.
-      this.fillEntries(base, base + 1, RT_AFTER, n, ml, 0, acc2, dlo, dhi);
+      // Choosing the child needs bit ml, past the table's: one entry, which
+      // goes on at this node again (see ROOT_BITS_MIN).
+      this.fillEntries(base, base + 1, n, matchLen, acc2, dlo, dhi);
       return;
     }
     const half = 1 << (R - ml - 1);
@@ -482,8 +530,12 @@ export class PrefixTrie {
     this.fillRoot(nodes[b + ONE], n, ml, base + half, base + 2 * half, acc2, dlo, dhi);
   }
 
-  /** Writes one root table verdict into the entries [from, to) that lie within [dlo, dhi). */
-  private fillEntries(from: number, to: number, kind: number, node: number, len: number, maskbits: number, acc: Int32Array, dlo: number, dhi: number): void {
+  /**
+   * Writes one root table verdict into the entries [from, to) that lie
+   * within [dlo, dhi): go on at `node` after `len` bits, or (node NIL) the
+   * walk's answer is `len`.
+   */
+  private fillEntries(from: number, to: number, node: number, len: number, acc: Int32Array, dlo: number, dhi: number): void {
     const rt = this.rootTable;
     const W = acc.length;
     const S = RT_BITS + W;
@@ -491,10 +543,7 @@ export class PrefixTrie {
     if (to > dhi) to = dhi;
     for (let x = from; x < to; x++) {
       const e = x * S;
-      rt[e + RT_KIND] = kind;
-      rt[e + RT_NODE] = node;
-      rt[e + RT_LEN] = len;
-      rt[e + RT_MASKBITS] = maskbits;
+      rt[e + RT_AT] = ((node + 1) << 8) | len;
       for (let w = 0; w < W; w++) rt[e + RT_BITS + w] = acc[w];
     }
   }
@@ -511,19 +560,14 @@ export class PrefixTrie {
     const nodes = this.nodes;
     const W = this.slotWords;
     const NS = this.stride;
-    const v = key[this.field.word];
+    const v = key[this.word];
     const rt = this.rootTable;
-    const e = (v >>> (32 - this.rootBits)) * (RT_BITS + W);
+    const e = (v >>> this.rootShift) * (RT_BITS + W);
     for (let w = 0; w < W; w++) matched[ofs + w] = rt[e + RT_BITS + w];
-    const kind = rt[e + RT_KIND];
-    if (kind === RT_DONE) return rt[e + RT_MASKBITS];
-    let matchLen = rt[e + RT_LEN];
+    const at = rt[e + RT_AT];
+    let matchLen = at & 0xff;
+    let n = (at >>> 8) - 1;
     let prev = NIL;
-    let n = rt[e + RT_NODE];
-    if (kind === RT_AFTER) {
-      prev = n;
-      n = nodes[prev * NS + ZERO + this.bitAt(key, matchLen)];
-    }
     const wide = this.field.words !== 1;
     const fieldBits = this.fieldBits;
     while (n !== NIL) {

@@ -31,6 +31,8 @@ export class PrefixTries {
   /** orGen[t] === gen when orBits[t] leading bits of trie t's field are already in this lookup's wildcards. */
   readonly orGen: Float64Array;
   readonly orBits: Int32Array;
+  /** Each trie's field.word, flat (orPrefix runs in every lookup). */
+  private readonly fieldWord: Int32Array;
   private nextSlot = 0;
   private freeSlots: number[] = [];
 
@@ -41,6 +43,7 @@ export class PrefixTries {
     this.matched = new Int32Array((fields.length + 1) * this.slotWords).fill(-1, fields.length * this.slotWords);
     this.orGen = new Float64Array(fields.length);
     this.orBits = new Int32Array(fields.length);
+    this.fieldWord = Int32Array.from(fields, (f) => f.word);
   }
 
   /** A slot for a new subtable. */
@@ -88,7 +91,7 @@ export class PrefixTries {
     if (this.orGen[t] === this.gen && this.orBits[t] >= bits) return;
     this.orGen[t] = this.gen;
     this.orBits[t] = bits;
-    const { word } = this.tries[t].field;
+    const word = this.fieldWord[t];
     for (let i = 0; bits > 0; i++, bits -= 32) wc[word + i] |= leftMask(bits < 32 ? bits : 32);
   }
 }

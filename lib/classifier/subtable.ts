@@ -47,9 +47,10 @@
  * answer and the bits are the same; most subtables that get past the
  * tries are in that case (on bench/classifier's ACLs, 9 in 10 at 1,000
  * rules), and they skip one or two index probes. Only when there is no
- * bucket does `find` run the staged checks, on the memoized hashes, to
- * learn which stage explains the miss (`missBits`). Without tries, most
- * subtables searched miss, and the staged order is the cheaper one.
+ * bucket does `find` run the staged checks (hashing the stage prefixes
+ * the lookup's memo does not hold yet) to learn which stage explains the
+ * miss (`missBits`). Without tries, most subtables searched miss, and
+ * the staged order is the cheaper one.
  *
  * Memory: an entry object per rule; per bucket one slot (pointer, rule
  * pointer, head priority, hash and the masked key's words) at a load
@@ -247,41 +248,53 @@ export class Subtable<R extends ClsRule> {
     const memoGen = scratch.memoGen;
     const memoH = scratch.memoH;
     const memoF = scratch.memoF;
-    // A subtable that passed prefix-trie checks usually holds the answer:
-    // hash all stages (memoizing each stage prefix) and probe the table
-    // straight away, without the stage indexes and deep trie checks. For a
-    // key that has a bucket those checks all pass (indexes and tries hold
-    // every bucket), so they would only cost probes; a key without one
-    // needs them, to learn how few bits explain its miss (missBits). Other
-    // subtables (no address prefix in their mask, or no tries) mostly miss
-    // here, and go stage by stage so that a miss costs only the probes and
-    // hashing up to its stage.
-    const optimistic = this.optimistic;
     let h = 0;
-    let j = 0;
     let f = 0;
     let pid = 0;
-    for (let s = 0; s < S; s++) {
-      if (!optimistic && plan[2 * n + 2 * S + s] !== 0 && this.trieSkip(s, key, wc)) {
-        if (wc !== null) scratch.orPrefix(pid, wc);
-        return -Infinity;
-      }
-      const end = plan[2 * n + s];
-      pid = plan[2 * n + S + s];
-      if (memoGen[pid] === gen) {
-        h = memoH[pid];
-        f = memoF[pid];
-      } else {
-        for (; j < end; j++) h = hashAddWord(h, key[plan[j]] & plan[n + j]);
-        f = hashFinish(h, end) & this.hashMask;
-        memoH[pid] = h;
-        memoF[pid] = f;
-        memoGen[pid] = gen;
-      }
-      j = end;
-      if (!optimistic && s !== S - 1 && !this.indices[s].has(f)) {
-        if (wc !== null) scratch.orPrefix(pid, wc);
-        return -Infinity;
+    if (this.optimistic) {
+      // A subtable that passed prefix-trie checks usually holds the answer:
+      // hash the whole mask and probe the table straight away, without the
+      // stage indexes and deep trie checks. For a key that has a bucket
+      // those checks all pass (indexes and tries hold every bucket), so
+      // they would only cost probes; a key without one needs them, to
+      // learn how few bits explain its miss (missBits). The first stage's
+      // hash is in the memo (the Bloom filters needed it); the later
+      // stages' are not memoized here: only missBits needs them, and a
+      // memo test per stage, which goes either way, cost more than the
+      // hashing it saved.
+      const pid0 = plan[2 * n + S];
+      if (memoGen[pid0] !== gen) scratch.hashPrefix(pid0, key);
+      h = memoH[pid0];
+      for (let j = plan[2 * n]; j < n; j++) h = hashAddWord(h, key[plan[j]] & plan[n + j]);
+      f = hashFinish(h, n) & this.hashMask;
+      pid = plan[2 * n + 2 * S - 1];
+    } else {
+      // Other subtables (no address prefix in their mask, or no tries)
+      // mostly miss here, and go stage by stage so that a miss costs only
+      // the probes and hashing up to its stage.
+      let j = 0;
+      for (let s = 0; s < S; s++) {
+        if (plan[2 * n + 2 * S + s] !== 0 && this.trieSkip(s, key, wc)) {
+          if (wc !== null) scratch.orPrefix(pid, wc);
+          return -Infinity;
+        }
+        const end = plan[2 * n + s];
+        pid = plan[2 * n + S + s];
+        if (memoGen[pid] === gen) {
+          h = memoH[pid];
+          f = memoF[pid];
+        } else {
+          for (; j < end; j++) h = hashAddWord(h, key[plan[j]] & plan[n + j]);
+          f = hashFinish(h, end) & this.hashMask;
+          memoH[pid] = h;
+          memoF[pid] = f;
+          memoGen[pid] = gen;
+        }
+        j = end;
+        if (s !== S - 1 && !this.indices[s].has(f)) {
+          if (wc !== null) scratch.orPrefix(pid, wc);
+          return -Infinity;
+        }
       }
     }
     const rec = this.rec;
@@ -310,14 +323,14 @@ export class Subtable<R extends ClsRule> {
     }
     // No bucket: optimistic, find out why; staged, the last stage was reached.
     if (wc !== null) {
-      if (optimistic) this.missBits(key, wc);
+      if (this.optimistic) this.missBits(key, wc);
       else scratch.orPrefix(pid, wc);
     }
     return -Infinity;
   }
 
   /**
-   * For a key with no bucket here (its stage prefixes already in the
+   * For a key with no bucket here (its first stage's hash already in the
    * lookup's memo): ORs into wc the bits of the staged lookup's verdict,
    * the first of a deep trie skip at stage k (stages before k, and the
    * trie's bits), a stage-k index miss (stages 0..k), or a miss at the last
@@ -328,12 +341,31 @@ export class Subtable<R extends ClsRule> {
     const n = this.nWords;
     const S = this.nStages;
     const scratch = this.scratch;
+    const gen = scratch.gen;
+    const memoGen = scratch.memoGen;
+    const memoH = scratch.memoH;
     const memoF = scratch.memoF;
     let pid = 0;
+    let h = 0;
+    let j = 0;
     for (let s = 0; ; s++) {
       if (plan[2 * n + 2 * S + s] !== 0 && this.trieSkip(s, key, wc)) break;
       pid = plan[2 * n + S + s];
-      if (s === S - 1 || !this.indices[s].has(memoF[pid])) break;
+      if (s === S - 1) break;
+      const end = plan[2 * n + s];
+      let f: number;
+      if (memoGen[pid] === gen) {
+        h = memoH[pid];
+        f = memoF[pid];
+      } else {
+        for (; j < end; j++) h = hashAddWord(h, key[plan[j]] & plan[n + j]);
+        f = hashFinish(h, end) & this.hashMask;
+        memoH[pid] = h;
+        memoF[pid] = f;
+        memoGen[pid] = gen;
+      }
+      j = end;
+      if (!this.indices[s].has(f)) break;
     }
     scratch.orPrefix(pid, wc);
   }
@@ -441,6 +473,14 @@ export class Subtable<R extends ClsRule> {
     this.indexBucket(e.value, true);
     if (++this.nBuckets * 2 > this.capMask + 1) this.resize((this.capMask + 1) * 2);
     return true;
+  }
+
+  /** Makes room for `n` more buckets at once (Classifier.reserve): a hint, which changes no content. */
+  reserve(n: number): void {
+    let cap = this.capMask + 1;
+    // The load factor `insert` keeps: at most one half.
+    while ((this.nBuckets + n) * 2 > cap) cap *= 2;
+    if (cap > this.capMask + 1) this.resize(cap);
   }
 
   /** Removes an entry that is here. maxPriority stays an upper bound until `refreshMax`. */

@@ -7,7 +7,7 @@
  *     "ctl": "/run/ofswitch/ofswitchd.ctl",
  *     "probeInterval": 5, "maxBackoff": 8,
  *     "packetInRate": 0, "packetInBurst": 0, "packetInQueue": 100,
- *     "flowLimit": 200000, "maxIdle": 10000, "emcInsertInvProb": 100,
+ *     "flowLimit": 200000, "maxIdle": 10000, "emcInsertInvProb": 100, "busyPoll": 50,
  *     "ssl": { "privateKey": "sw-key.pem", "certificate": "sw-cert.pem", "caCertificate": "ca.pem" },
  *     "bridges": [
  *       { "name": "br0", "dpid": "0000000000000001", "failMode": "secure",
@@ -26,6 +26,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { LogLevel } from './log.js';
+import { MAX_BUSY_POLL_US } from '../conn/busy-poll.js';
 import { MAX_EMC_INSERT_INV_PROB, MAX_FLOW_LIMIT, MAX_MAX_IDLE_MS, MIN_MAX_IDLE_MS } from './daemon-datapath-values.js';
 import {
   checkPortOptions,
@@ -77,6 +78,8 @@ export interface FileConfig {
   /** Milliseconds. */
   maxIdle?: number;
   emcInsertInvProb?: number;
+  /** Microseconds. */
+  busyPoll?: number;
   ssl?: SslPaths;
   bridges?: FileBridge[];
 }
@@ -133,7 +136,7 @@ class Checker {
   }
 }
 
-const TOP_KEYS = ['logLevel', 'ctl', 'probeInterval', 'maxBackoff', 'packetInRate', 'packetInBurst', 'packetInQueue', 'flowLimit', 'maxIdle', 'emcInsertInvProb', 'ssl', 'bridges'] as const;
+const TOP_KEYS = ['logLevel', 'ctl', 'probeInterval', 'maxBackoff', 'packetInRate', 'packetInBurst', 'packetInQueue', 'flowLimit', 'maxIdle', 'emcInsertInvProb', 'busyPoll', 'ssl', 'bridges'] as const;
 const BRIDGE_KEYS = ['name', 'dpid', 'controllers', 'listen', 'ports', 'failMode'] as const;
 
 export function parseConfigFile(text: string, file: string): FileConfig {
@@ -156,6 +159,7 @@ export function parseConfigFile(text: string, file: string): FileConfig {
   if (top.flowLimit !== undefined) out.flowLimit = c.num(top.flowLimit, 'flowLimit', (x) => parseCount(x, 0, MAX_FLOW_LIMIT));
   if (top.maxIdle !== undefined) out.maxIdle = c.num(top.maxIdle, 'maxIdle', (x) => parseCount(x, MIN_MAX_IDLE_MS, MAX_MAX_IDLE_MS));
   if (top.emcInsertInvProb !== undefined) out.emcInsertInvProb = c.num(top.emcInsertInvProb, 'emcInsertInvProb', (x) => parseCount(x, 0, MAX_EMC_INSERT_INV_PROB));
+  if (top.busyPoll !== undefined) out.busyPoll = c.num(top.busyPoll, 'busyPoll', (x) => parseCount(x, 0, MAX_BUSY_POLL_US));
   if (top.ssl !== undefined) {
     const s = c.obj(top.ssl, 'ssl', ['privateKey', 'certificate', 'caCertificate']);
     for (const k of ['privateKey', 'certificate', 'caCertificate'] as const) if (s[k] === undefined) c.fail(`ssl.${k}`, 'missing');

@@ -41,7 +41,7 @@ function same(a: unknown, b: unknown): boolean {
   return j(a) === j(b);
 }
 
-const TOP_KEYS = ['ctl', 'logLevel', 'probeIntervalMs', 'maxBackoffMs', 'packetInRate', 'packetInBurst', 'packetInQueue', 'flowLimit', 'maxIdleMs', 'emcInsertInvProb', 'ssl'] as const;
+const TOP_KEYS = ['ctl', 'logLevel', 'probeIntervalMs', 'maxBackoffMs', 'packetInRate', 'packetInBurst', 'packetInQueue', 'flowLimit', 'maxIdleMs', 'emcInsertInvProb', 'busyPollUs', 'ssl'] as const;
 const BRIDGE_KEYS = ['dpid', 'controllers', 'listen', 'failMode'] as const;
 
 export function diffConfigs(cur: DaemonConfig, next: DaemonConfig): ConfigDiff {

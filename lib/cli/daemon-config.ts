@@ -42,6 +42,7 @@ import {
   MIN_MAX_IDLE_MS,
 } from './daemon-datapath-values.js';
 import type { LogLevel } from './log.js';
+import { DEFAULT_BUSY_POLL_US, MAX_BUSY_POLL_US } from '../conn/busy-poll.js';
 import { LOCAL_PORT, parsePortText } from './daemon-port-text.js';
 
 export { ConfigError };
@@ -75,6 +76,8 @@ export interface DaemonConfig {
   flowLimit: number;
   maxIdleMs: number;
   emcInsertInvProb: number;
+  /** Microseconds the event loop keeps polling after OpenFlow input (lib/conn/busy-poll.ts); 0: off. */
+  busyPollUs: number;
   ssl: SslPaths | undefined;
   /** The config file (absolute), when there is one: run-time changes go back to it, and its changes come in. */
   configFile?: string;
@@ -122,6 +125,7 @@ const SPECS: Spec[] = [
   { flag: '--flow-limit <n>', key: 'flowLimit', env: 'OF_FLOW_LIMIT', help: 'most megaflows in the datapath at once; a miss beyond it is forwarded but not cached (default 200000, as Open vSwitch\'s other_config:flow-limit)' },
   { flag: '--max-idle <ms>', key: 'maxIdle', env: 'OF_MAX_IDLE', help: 'milliseconds a megaflow may go unused before it is removed (default 10000, as other_config:max-idle)' },
   { flag: '--emc-insert-inv-prob <n>', key: 'emcInsertInvProb', env: 'OF_EMC_INSERT_INV_PROB', help: 'a megaflow hit enters the exact-match cache with probability 1/N (default 100, as other_config:emc-insert-inv-prob; 0 disables the cache)' },
+  { flag: '--busy-poll <us>', key: 'busyPoll', env: 'OF_BUSY_POLL', help: `microseconds to keep polling, without sleeping, after OpenFlow input, so that a peer waiting on each reply (ovs-ofctl add-flows without --bundle) finds the switch awake; costs at most that much CPU per burst of input (default ${DEFAULT_BUSY_POLL_US}, 0 disables)` },
   { flag: '--private-key <file>', key: 'privateKey', env: 'OF_PRIVATE_KEY', help: "the switch's TLS private key (PEM), for ssl: and pssl:" },
   { flag: '--certificate <file>', key: 'certificate', env: 'OF_CERTIFICATE', help: "the switch's TLS certificate (PEM)" },
   { flag: '--ca-cert <file>', key: 'caCert', env: 'OF_CA_CERT', help: 'CA certificate (PEM) that peers must be signed by' },
@@ -310,6 +314,7 @@ function resolveConfig(raw: Raw, env: NodeJS.ProcessEnv, readFile: (p: string) =
     flowLimit: num('flowLimit', file.flowLimit, DEFAULT_FLOW_LIMIT, (s) => parseCount(s, 0, MAX_FLOW_LIMIT)),
     maxIdleMs: num('maxIdle', file.maxIdle, DEFAULT_MAX_IDLE_MS, (s) => parseCount(s, MIN_MAX_IDLE_MS, MAX_MAX_IDLE_MS)),
     emcInsertInvProb: num('emcInsertInvProb', file.emcInsertInvProb, DEFAULT_EMC_INSERT_INV_PROB, (s) => parseCount(s, 0, MAX_EMC_INSERT_INV_PROB)),
+    busyPollUs: num('busyPoll', file.busyPoll, DEFAULT_BUSY_POLL_US, (s) => parseCount(s, 0, MAX_BUSY_POLL_US)),
     ssl,
     configFile: cfg ? resolve(cfg.value) : undefined,
   };

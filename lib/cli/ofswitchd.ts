@@ -22,7 +22,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { ConnectionManager, type TlsMaterial } from '../conn/index.js';
+import { BusyPoll, ConnectionManager, type TlsMaterial } from '../conn/index.js';
 import { trackedClassifiers } from '../datapath/change-log.js';
 import { Datapath } from '../datapath/datapath.js';
 import { registerDatapathCommands } from '../ctl/commands.js';
@@ -74,6 +74,8 @@ export class Daemon {
   /** Loggers by module, for vlog/set: "ofswitchd" (this log) and "connmgr" (each bridge's connections). */
   private readonly logModules: LogModules;
   private stopping: Promise<void> | undefined;
+  /** One for the process: every bridge's OpenFlow connections keep the same event loop awake. */
+  private readonly busyPoll: BusyPoll;
   private resolveDone!: () => void;
   /** Resolves once the daemon has shut down (a signal, `ovs-appctl exit`, or `stop()`). */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -85,6 +87,7 @@ export class Daemon {
     private readonly options: DaemonOptions = {},
   ) {
     this.logModules = new LogModules(log);
+    this.busyPoll = new BusyPoll(config.busyPollUs);
   }
 
   async start(): Promise<void> {
@@ -167,6 +170,7 @@ export class Daemon {
       packetInRateLimit: this.config.packetInRate,
       packetInBurstLimit: this.config.packetInBurst,
       packetInQueueSize: this.config.packetInQueue,
+      busyPoll: this.busyPoll,
       tls,
       log: this.logModules.get('connmgr', { bridge: bc.name }),
     });

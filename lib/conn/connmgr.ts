@@ -29,6 +29,7 @@ import { encodeMessage, OFPC_FRAG, OFPCR_ROLE, OFPR, type OfpMessage } from '../
 import type { AsyncEvent, OpenFlowSwitch } from '../ofproto/switch-api.js';
 import { ActiveController, type ActiveStatus } from './active.js';
 import { receivesAsync } from './async-config.js';
+import { NO_BUSY_POLL, type BusyPoll } from './busy-poll.js';
 import { silentLogger, type ConnLogger } from './log.js';
 import { OfConn, type ConnStatus, type OfConnHost, type OfConnSettings } from './ofconn.js';
 import { MsgClass } from './outbox.js';
@@ -65,6 +66,8 @@ export interface ConnMgrOptions {
   tls: TlsMaterial | undefined;
   timers: Timers;
   log: ConnLogger;
+  /** Busy polling after input, shared by the whole process (the daemon's --busy-poll); default none. */
+  busyPoll: BusyPoll;
 }
 
 export const DEFAULT_CONNMGR_OPTIONS: ConnMgrOptions = {
@@ -82,6 +85,7 @@ export const DEFAULT_CONNMGR_OPTIONS: ConnMgrOptions = {
   tls: undefined,
   timers: realTimers,
   log: silentLogger,
+  busyPoll: NO_BUSY_POLL,
 };
 
 export interface ListenerStatus {
@@ -258,6 +262,7 @@ export class ConnectionManager implements OfConnHost {
       packetInRate: this.opts.packetInRateLimit,
       packetInBurst: this.opts.packetInBurstLimit,
       multipartMaxBytes: this.opts.multipartMaxBytes,
+      busyPoll: this.opts.busyPoll,
     };
     const conn = new OfConn(this.nextConnId++, socket, settings, this);
     this.conns.add(conn);

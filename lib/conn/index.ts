@@ -17,6 +17,7 @@ export { GenerationId, slaveMayNotSend, roleName } from './roles.js';
 export { defaultAsyncMasks, receivesAsync, type AsyncMasks, type AsyncKind, type ConnType } from './async-config.js';
 export { MultipartAssembler } from './multipart-assembler.js';
 export { PacketInScheduler } from './pinsched.js';
+export { BusyPoll, DEFAULT_BUSY_POLL_US, NO_BUSY_POLL } from './busy-poll.js';
 export { buildPacketIn } from './packet-in.js';
 export { encodeHello, negotiateVersion } from './hello.js';
 export {

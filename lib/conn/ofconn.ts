@@ -47,6 +47,7 @@ import {
 } from '../openflow/index.js';
 import type { OpenFlowSwitch, RequestOrigin } from '../ofproto/switch-api.js';
 import { defaultAsyncMasks, type AsyncMasks, type ConnType } from './async-config.js';
+import type { BusyPoll } from './busy-poll.js';
 import { dispatchMessage, type DispatchHost } from './dispatch.js';
 import { encodeHello, negotiateVersion } from './hello.js';
 import type { ConnLogger } from './log.js';
@@ -76,6 +77,8 @@ export interface OfConnSettings {
   packetInRate: number;
   packetInBurst: number;
   multipartMaxBytes: number;
+  /** Keeps the event loop awake briefly after input (lib/conn/busy-poll.ts); none when absent. */
+  busyPoll?: BusyPoll;
 }
 
 /** What a connection needs from its manager. */
@@ -268,6 +271,8 @@ export class OfConn {
     this.framer.push(chunk);
     this.pump();
     this.outbox.flush();
+    // The peer may be waiting for what we just sent before it sends again.
+    this.settings.busyPoll?.kick();
   };
 
   /**

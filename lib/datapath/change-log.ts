@@ -62,6 +62,10 @@ export class TrackingClassifier implements RuleClassifier<Rule> {
     this.inner.insert(rule, version);
     this.log.record(this, rule);
   }
+  /** A capacity hint, which changes no rule: nothing to record. */
+  reserve(mask: Uint32Array, n: number): void {
+    this.inner.reserve?.(mask, n);
+  }
   remove(rule: Rule, version: number): void {
     this.inner.remove(rule, version);
     this.log.record(this, rule);

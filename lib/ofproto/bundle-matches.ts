@@ -1,6 +1,7 @@
 /**
  * The compiled matches of a bundle's flow_mods, kept from BUNDLE_ADD to
- * COMMIT.
+ * COMMIT: of those the commit plans in full (an ADD prepared when it was
+ * added has its key words in its Rule already; bundles.ts).
  *
  * Why: a bundled flow_mod's match is compiled (and so checked) when it is
  * added, as Open vSwitch checks it, and was compiled again at commit to

@@ -1,15 +1,17 @@
 /**
- * A bundle's flow_mods, kept from BUNDLE_ADD to COMMIT without an object
- * per message.
+ * A bundle's flow_mods, kept from BUNDLE_ADD to COMMIT as the bytes of
+ * their fixed part, without an object per message.
  *
  * Why: `ovs-ofctl --bundle add-flows` puts 100,000 flow_mods in one bundle,
  * and each decoded FlowMod (sixteen fields, three of them heap numbers:
  * buffer_id, out_port and out_group are above 2^31) lived until the commit,
  * long enough for the collector to copy it twice and promote it. Here the
- * message's fixed part stays as the bytes it came in (one growing buffer),
- * with the decoded match and instructions — which the flow entry keeps
- * anyway — in two arrays; `flowMod(i)` rebuilds the FlowMod at commit, where
- * it dies young. The bytes are also what an error reply quotes.
+ * message's fixed part stays as the 48 bytes it came in (one growing buffer);
+ * its decoded match and instructions, which the flow entry keeps anyway,
+ * the bundle keeps where it keeps the rest of the message's state (in its
+ * prepared Rule, mostly: bundles.ts), and `flowMod(i, ...)` rebuilds the
+ * FlowMod at commit, where it dies young (to plan it afresh, or to quote it
+ * in an error reply).
  */
 import { OFPT } from '../openflow/constants.js';
 import { Reader } from '../openflow/reader.js';
@@ -20,50 +22,34 @@ const OFP_FLOW_MOD_FIXED = 48;
 
 export class BundleMessages {
   private bytes = Buffer.alloc(0);
-  private used = 0;
-  /** Start of message i in `bytes` (its end is the next one's start, or `used`). */
-  private starts = new Uint32Array(16);
-  private readonly matches: Match[] = [];
-  private readonly instructions: Instruction[][] = [];
+  private n = 0;
 
   get length(): number {
-    return this.matches.length;
+    return this.n;
   }
 
-  /** Keeps `fm`, decoded from `raw` (the whole inner message). */
-  push(fm: FlowMod, raw: Buffer): void {
-    const i = this.matches.length;
-    if (i === this.starts.length) {
-      const grown = new Uint32Array(i * 2);
-      grown.set(this.starts);
-      this.starts = grown;
-    }
-    if (this.used + raw.length > this.bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(4096, (this.used + raw.length) * 2));
-      this.bytes.copy(grown, 0, 0, this.used);
+  /**
+   * Keeps the fixed part of the flow_mod at raw[start] (the caller has
+   * decoded the whole message from there, so its 48 bytes are there).
+   */
+  push(raw: Buffer, start: number): void {
+    const at = this.n * OFP_FLOW_MOD_FIXED;
+    if (at + OFP_FLOW_MOD_FIXED > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(4096, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, at);
       this.bytes = grown;
     }
-    this.starts[i] = this.used;
-    // A byte loop: Buffer#copy's argument handling costs more than copying ~100 bytes.
+    // A byte loop: Buffer#copy's argument handling costs more than copying 48 bytes.
     const dst = this.bytes;
-    const at = this.used;
-    for (let k = 0; k < raw.length; k++) dst[at + k] = raw[k]!;
-    this.used += raw.length;
-    this.matches.push(fm.match);
-    this.instructions.push(fm.instructions);
+    for (let k = 0; k < OFP_FLOW_MOD_FIXED; k++) dst[at + k] = raw[start + k]!;
+    this.n++;
   }
 
-  /** Message i's bytes (a view, valid while this bundle lives). */
-  raw(i: number): Buffer {
-    const end = i + 1 < this.matches.length ? this.starts[i + 1]! : this.used;
-    return this.bytes.subarray(this.starts[i]!, end);
-  }
-
-  /** Message i as decodeMessage gave it. */
-  flowMod(i: number): FlowMod {
+  /** Message i as decodeMessage gave it, given the match and instructions decoded from it. */
+  flowMod(i: number, match: Match, instructions: Instruction[]): FlowMod {
     // Read in place: a Buffer view per message cost as much as the rest of this.
     const b = this.bytes;
-    const s = this.starts[i]!;
+    const s = i * OFP_FLOW_MOD_FIXED;
     const r = new Reader(b, s + 8, s + OFP_FLOW_MOD_FIXED);
     return {
       version: b[s]!,
@@ -80,8 +66,8 @@ export class BundleMessages {
       out_port: r.u32(),
       out_group: r.u32(),
       flags: r.u16(),
-      match: this.matches[i]!,
-      instructions: this.instructions[i]!,
+      match,
+      instructions,
     };
   }
 }

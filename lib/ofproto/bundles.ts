@@ -31,20 +31,22 @@
  * ofp_bundle_failed_code), which OfpError cannot carry, so they come back
  * as OFPT_ERROR replies.
  */
-import { OFPT } from '../openflow/constants.js';
-import { decodeMessage } from '../openflow/decode.js';
+import { OFP_VERSION, OFPT } from '../openflow/constants.js';
+import { decodeFlowModAt, decodeMessage } from '../openflow/decode.js';
 import { DecodeCache } from '../openflow/decode-cache.js';
 import { encodeMessage } from '../openflow/encode.js';
 import { errorReply, OFP_ERROR_DATA_LEN } from '../openflow/error-reply.js';
 import { OFPET, OfpError } from '../openflow/errors.js';
-import type { ErrorMsg, Experimenter, FlowMod, OfpMessage } from '../openflow/types.js';
+import type { ErrorMsg, Experimenter, FlowMod, Instruction, OfpMessage } from '../openflow/types.js';
 import type { Bridge } from './bridge.js';
+import type { Pipeline, Txn } from './pipeline.js';
 import { BundleMatches } from './bundle-matches.js';
 import { BundleMessages } from './bundle-messages.js';
-import { planFlowMod, planPreparedAdd, prepareAdd, type FlowModEnv } from './flow-mod.js';
+import { addPrepared, planFlowMod, prepareAdd, type FlowModEnv } from './flow-mod.js';
 import { compileMatch } from './match.js';
-import type { Rule } from './rule.js';
+import { Rule } from './rule.js';
 import type { TableCaps } from './table-caps.js';
+import type { RuleClassifier } from './table.js';
 
 export const ONF_EXPERIMENTER = 0x4f4e4600;
 export const ONFT_BUNDLE_CONTROL = 2300;
@@ -95,31 +97,43 @@ interface Bundle {
   readonly id: number;
   readonly flags: number;
   closed: boolean;
-  /** The flow_mods, in order (bundle-messages.ts). */
+  /** The flow_mods' fixed parts, as bytes, in order (bundle-messages.ts). */
   readonly msgs: BundleMessages;
-  /** msgs[i]'s match, compiled when it was added (bundle-matches.ts). */
+  /**
+   * Per message, what the commit needs besides its bytes, in one array
+   * (each array per message was a store for the collector to track while
+   * the bundle lived, a few hundred thousand of them in a large bundle):
+   * - a Rule: an ADD prepared when it was added (flow-mod.ts prepareAdd),
+   *   until the commit takes it; its key words are the bundle's to give
+   *   back if it never reaches a table (releasePrepared);
+   * - a FlowMod: any other message, planned in full at commit, with its
+   *   match compiled when it was added: the next one in `matches`;
+   * - undefined: a prepared rule the commit took or gave back.
+   */
+  readonly entries: (Rule | FlowMod | undefined)[];
+  /** The compiled matches of the messages kept as FlowMods, in order (bundle-matches.ts). */
   readonly matches: BundleMatches;
   /**
-   * For an ADD prepared when it was added (flow-mod.ts prepareAdd), its
-   * new Rule, until the commit takes it, and the table capabilities it was
-   * checked against; undefined for the others. The rules' key words are
-   * the bundle's to give back if they never reach a table (releasePrepared).
+   * Per table id, the capabilities its prepared rules were checked
+   * against: a TABLE_FEATURES request since then (new caps) means checking
+   * them again at commit.
    */
-  readonly rules: (Rule | undefined)[];
   readonly caps: (TableCaps | undefined)[];
 }
 
 function newBundle(id: number, flags: number): Bundle {
-  return { id, flags, closed: false, msgs: new BundleMessages(), matches: new BundleMatches(), rules: [], caps: [] };
+  return { id, flags, closed: false, msgs: new BundleMessages(), entries: [], matches: new BundleMatches(), caps: [] };
 }
 
 /** Gives back the key words of the prepared rules that no commit took. */
 function releasePrepared(bundle: Bundle, env: FlowModEnv): void {
-  const rules = bundle.rules;
-  for (let i = 0; i < rules.length; i++) {
-    const r = rules[i];
-    if (r !== undefined) env.releaseKey(r.value);
-    rules[i] = undefined;
+  const entries = bundle.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e instanceof Rule) {
+      env.releaseKey(e.value);
+      entries[i] = undefined;
+    }
   }
 }
 
@@ -134,6 +148,30 @@ export class Bundles {
   private readonly byConn = new Map<number, Map<number, Bundle>>();
   /** Bundled flow_mods share decoded instructions and match fields, as the connections' do (decode-cache.ts). */
   private readonly decodeCache = new DecodeCache();
+  /**
+   * Where `add` decodes a flow_mod: a FlowMod object per message was a
+   * tenth of what a bundled ADD allocated (three of its numbers, above
+   * 2^31, each a heap number besides). Its 32-bit fields start as such
+   * numbers, so that writing them never changes the object's layout.
+   */
+  private readonly scratch: FlowMod = {
+    type: OFPT.FLOW_MOD,
+    version: OFP_VERSION,
+    xid: 0xffffffff,
+    cookie: 0n,
+    cookie_mask: 0n,
+    table_id: 0,
+    command: 0,
+    idle_timeout: 0,
+    hard_timeout: 0,
+    priority: 0,
+    buffer_id: 0xffffffff,
+    out_port: 0xffffffff,
+    out_group: 0xffffffff,
+    flags: 0,
+    match: [],
+    instructions: [],
+  };
 
   constructor(private readonly limits: BundleLimits = { maxBundles: 64, maxMessages: 1 << 20 }) {}
 
@@ -214,20 +252,35 @@ export class Bundles {
     }
     if (bundle.closed) return [bundleError(msg, OFPBFC.BUNDLE_CLOSED)];
     if (bundle.flags !== flags) return [bundleError(msg, OFPBFC.BAD_FLAGS)];
-    if (bundle.msgs.length >= this.limits.maxMessages) return [bundleError(msg, OFPBFC.MSG_TOO_MANY)];
+    if (bundle.entries.length >= this.limits.maxMessages) return [bundleError(msg, OFPBFC.MSG_TOO_MANY)];
     // The inner message's own errors (bad bytes, a bad match) are raised now, as Open vSwitch does.
-    const innerRaw = d.subarray(CTRL_LEN, CTRL_LEN + len);
-    const inner = decodeMessage(innerRaw, this.decodeCache);
+    // A flow_mod, by far the usual message, is decoded where it sits, into
+    // `scratch` (copied if kept: a prepared ADD keeps only its match and
+    // instructions, in its Rule).
+    const inner =
+      d[CTRL_LEN] === OFP_VERSION && d[CTRL_LEN + 1] === OFPT.FLOW_MOD
+        ? decodeFlowModAt(d, CTRL_LEN, CTRL_LEN + len, this.decodeCache, this.scratch)
+        : decodeMessage(d.subarray(CTRL_LEN, CTRL_LEN + len), this.decodeCache);
     if (inner.type !== OFPT.FLOW_MOD || inner.buffer_id >>> 0 !== 0xffffffff) return [bundleError(msg, OFPBFC.MSG_UNSUP)];
     const env = b.flowEnv;
     const m = compileMatch(inner.match, env.scratch);
-    bundle.msgs.push(inner, innerRaw);
-    bundle.matches.push(m, env.internMask);
+    bundle.msgs.push(d, CTRL_LEN);
     // What does not depend on the tables' contents is done now, while
-    // ovs-ofctl is still sending, rather than in the commit.
-    const prepared = prepareAdd(b.pipeline, inner, m, env);
-    bundle.rules.push(prepared?.rule);
-    bundle.caps.push(prepared?.caps);
+    // ovs-ofctl is still sending, rather than in the commit; only against
+    // the capabilities that the bundle's earlier prepared rules of the
+    // table were checked against (a TABLE_FEATURES request in between
+    // leaves this one to the commit).
+    const table = b.pipeline.table(inner.table_id);
+    const caps = bundle.caps;
+    const prepared =
+      table !== undefined && (caps[table.id] === undefined || caps[table.id] === table.caps) ? prepareAdd(b.pipeline, inner, m, env) : null;
+    if (prepared !== null) {
+      caps[prepared.tableId] = table!.caps;
+      bundle.entries.push(prepared);
+    } else {
+      bundle.entries.push(inner === this.scratch ? { ...inner } : inner);
+      bundle.matches.push(m, env.internMask);
+    }
     return [];
   }
 }
@@ -245,29 +298,86 @@ class BundledError extends Error {
 /** Applies a bundle's flow_mods in one transaction, or none of them. */
 function commit(b: Bridge, bundle: Bundle): OfpMessage[] | Promise<OfpMessage[]> {
   return b.applyChange((txn) => {
-    const env = b.flowEnv;
-    const { rules, caps } = bundle;
-    for (let i = 0; i < bundle.msgs.length; i++) {
-      const prepared = rules[i];
-      try {
-        // Prepared against these capabilities; a TABLE_FEATURES request since then means doing it all again.
-        if (prepared !== undefined && b.pipeline.table(prepared.tableId)?.caps === caps[i]) {
-          const plan = planPreparedAdd(b.pipeline, prepared, env, txn);
-          // Taken: its key words are the transaction's now (an abort gives them back).
-          rules[i] = undefined;
-          plan.apply(txn);
-        } else {
-          if (prepared !== undefined) {
-            env.releaseKey(prepared.value);
-            rules[i] = undefined;
-          }
-          planFlowMod(b.pipeline, bundle.msgs.flowMod(i), env, txn, bundle.matches.load(i, env.scratch)).apply(txn);
-        }
-      } catch (e) {
-        throw e instanceof OfpError ? new BundledError(bundle.msgs.flowMod(i), e) : e;
-      }
+    const reserved = reserveRoom(b.pipeline, bundle.entries);
+    try {
+      applyAll(b, bundle, txn);
+    } finally {
+      // Hints for subtables that no insert created (a message failed first) must not outlive the commit.
+      for (const [cls, m] of reserved) cls.reserve!(m, 0);
     }
   });
+}
+
+/** The body of `commit`: each message in turn, applied to `txn`. */
+function applyAll(b: Bridge, bundle: Bundle, txn: Txn): void {
+  const env = b.flowEnv;
+  const p = b.pipeline;
+  const { entries, msgs, caps } = bundle;
+  // The next of `matches` (one per message kept as a FlowMod, in order).
+  let k = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    try {
+      if (e instanceof Rule) {
+        // Prepared against these capabilities; a TABLE_FEATURES request since then means doing it all again.
+        if (p.table(e.tableId)?.caps === caps[e.tableId]) {
+          addPrepared(p, e, env, txn);
+          // Taken: its key words are the transaction's now (an abort gives them back).
+          entries[i] = undefined;
+        } else {
+          env.releaseKey(e.value);
+          entries[i] = undefined;
+          planFlowMod(p, msgs.flowMod(i, e.match, e.instructions as Instruction[]), env, txn).apply(txn);
+        }
+      } else {
+        planFlowMod(p, e, env, txn, bundle.matches.load(k++, env.scratch)).apply(txn);
+      }
+    } catch (err) {
+      if (!(err instanceof OfpError)) throw err;
+      throw new BundledError(e instanceof Rule ? msgs.flowMod(i, e.match, e.instructions as Instruction[]) : e, err);
+    }
+  }
+}
+
+/**
+ * Tells each table's classifier how many prepared rules of each mask the
+ * commit is about to insert, so that it makes room once (RuleClassifier
+ * reserve). Counted by runs: a bulk add sends one table and one shape of
+ * match after another, and prepared rules share interned masks.
+ */
+function reserveRoom(p: Pipeline, entries: readonly (Rule | FlowMod | undefined)[]): [RuleClassifier<Rule>, Uint32Array][] {
+  const counts = new Map<number, Map<Uint32Array, number>>();
+  let tableId = -1;
+  let mask: Uint32Array | null = null;
+  let run = 0;
+  const flush = (): void => {
+    if (run === 0) return;
+    let byMask = counts.get(tableId);
+    if (byMask === undefined) counts.set(tableId, (byMask = new Map()));
+    byMask.set(mask!, (byMask.get(mask!) ?? 0) + run);
+  };
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (!(e instanceof Rule)) continue;
+    if (e.tableId !== tableId || e.mask !== mask) {
+      flush();
+      tableId = e.tableId;
+      mask = e.mask;
+      run = 0;
+    }
+    run++;
+  }
+  flush();
+  const reserved: [RuleClassifier<Rule>, Uint32Array][] = [];
+  for (const [id, byMask] of counts) {
+    const cls = p.table(id)?.cls;
+    if (cls?.reserve === undefined) continue;
+    for (const [m, n] of byMask) {
+      cls.reserve(m, n);
+      reserved.push([cls, m]);
+    }
+  }
+  return reserved;
 }
 
 function controlReply(req: Experimenter, id: number, type: OFPBCT, flags: number): Experimenter {

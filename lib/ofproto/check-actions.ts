@@ -53,7 +53,6 @@
 import { OFPAT, OFPCML, OFPG, OFPIT, OFPM, OFPP } from '../openflow/constants.js';
 import { OFPBAC, OFPBIC, OFPET, OFPMMFC, OfpError } from '../openflow/errors.js';
 import { oxmFieldByName } from '../openflow/oxm.js';
-import { exactArray } from '../openflow/exact-array.js';
 import type { Action, Instruction, OxmField } from '../openflow/types.js';
 import { FIELD_PLACES } from '../packet/flow-key.js';
 import { fieldToWords } from './match.js';
@@ -88,16 +87,20 @@ export const enum ActionPlace {
 
 /** The state of one action-list walk. */
 interface Walk {
-  readonly env: CheckEnv;
-  readonly place: ActionPlace;
+  env: CheckEnv;
+  place: ActionPlace;
   /** What is known of the packet; null when nothing is (group buckets). */
-  readonly facts: Facts | null;
+  facts: Facts | null;
   /** Bitmap of allowed OFPAT types. */
-  readonly allowed: number;
+  allowed: number;
   /** Per field code: 1 if set-field may write it; null: every settable field. */
-  readonly setfields: Uint8Array | null;
+  setfields: Uint8Array | null;
+  /** Ports of output actions so far: outPorts[0 .. nOut) (the list may hold more, stale: a scratch list). */
   readonly outPorts: number[];
+  nOut: number;
+  /** Groups of group actions so far: groups[0 .. nGroups). */
   readonly groups: number[];
+  nGroups: number;
 }
 
 const badAction = (code: OFPBAC, detail: string): OfpError => new OfpError(OFPET.BAD_ACTION, code, detail);
@@ -158,35 +161,55 @@ export function checkInstructions(
         break;
     }
   }
-  const outPorts: number[] = [];
-  const groups: number[] = [];
-  // §5.9 runs apply-actions before write-actions; the facts flow in that order.
-  if (apply !== null) {
-    walkActions(apply, {
-      env,
-      place: ActionPlace.APPLY,
-      facts,
-      allowed: caps.applyActions[m],
-      setfields: caps.applySetfield[m],
-      outPorts,
-      groups,
-    });
+  // One walk for both lists: §5.9 runs apply-actions before write-actions,
+  // and the facts and the refs flow in that order.
+  const w = scratchWalk;
+  w.env = env;
+  w.place = ActionPlace.APPLY;
+  w.facts = facts;
+  w.allowed = caps.applyActions[m];
+  w.setfields = caps.applySetfield[m];
+  w.nOut = 0;
+  w.nGroups = 0;
+  try {
+    if (apply !== null) walkActions(apply, w);
+    if (write !== null) {
+      w.place = ActionPlace.WRITE;
+      w.allowed = caps.writeActions[m];
+      w.setfields = caps.writeSetfield[m];
+      walkActions(actionSetOrder(write), w);
+    }
+  } finally {
+    // The walk outlives the call: it must not keep the switch (env) alive after it is gone.
+    w.env = NO_ENV;
+    w.facts = null;
   }
-  if (write !== null) {
-    walkActions(actionSetOrder(write), {
-      env,
-      place: ActionPlace.WRITE,
-      facts,
-      allowed: caps.writeActions[m],
-      setfields: caps.writeSetfield[m],
-      outPorts,
-      groups,
-    });
-  }
-  if (meterId === 0 && outPorts.length === 0 && groups.length === 0) return NO_REFS;
-  if (meterId === 0 && outPorts.length === 1 && groups.length === 0) return outputOnly(outPorts[0]!);
-  return { outPorts: unique(outPorts), groups: unique(groups), meterId };
+  const { nOut, nGroups } = w;
+  if (meterId === 0 && nOut === 0 && nGroups === 0) return NO_REFS;
+  if (meterId === 0 && nOut === 1 && nGroups === 0) return outputOnly(scratchOutPorts[0]!);
+  return { outPorts: unique(scratchOutPorts, nOut), groups: unique(scratchGroups, nGroups), meterId };
 }
+
+/**
+ * checkInstructions' lists of ports and groups (it never runs inside
+ * itself): what it returns is copied from them, or shared (outputOnly).
+ * Two fresh lists per flow_mod were most of what checking one allocated.
+ */
+const scratchOutPorts: number[] = [];
+const scratchGroups: number[] = [];
+/** checkInstructions' walk, over the scratch lists; its other fields are set by each call. */
+const NO_ENV: CheckEnv = { tableExists: () => false, groupExists: () => false, meterExists: () => false };
+const scratchWalk: Walk = {
+  env: NO_ENV,
+  place: ActionPlace.APPLY,
+  facts: null,
+  allowed: 0,
+  setfields: null,
+  outPorts: scratchOutPorts,
+  nOut: 0,
+  groups: scratchGroups,
+  nGroups: 0,
+};
 
 /**
  * The refs of the commonest entry, one output and nothing else, shared by
@@ -229,7 +252,8 @@ export function checkActionList(
 ): { outPorts: number[]; groups: number[] } {
   const outPorts: number[] = [];
   const groups: number[] = [];
-  walkActions(actions, { env, place, facts, allowed: 0xffffffff, setfields: null, outPorts, groups });
+  // Fresh lists: their first nOut / nGroups elements are all they hold.
+  walkActions(actions, { env, place, facts, allowed: 0xffffffff, setfields: null, outPorts, nOut: 0, groups, nGroups: 0 });
   return { outPorts, groups };
 }
 
@@ -261,12 +285,12 @@ function checkAction(a: Action, w: Walk): void {
       if (a.port >>> 0 === OFPP.CONTROLLER && a.max_len > OFPCML.MAX && a.max_len !== OFPCML.NO_BUFFER) {
         throw badAction(OFPBAC.BAD_ARGUMENT, `output:CONTROLLER max_len ${a.max_len}`);
       }
-      w.outPorts.push(a.port >>> 0);
+      w.outPorts[w.nOut++] = a.port >>> 0;
       return;
     case OFPAT.GROUP: {
       const g = a.group_id >>> 0;
       if (g > OFPG.MAX || !w.env.groupExists(g)) throw badAction(OFPBAC.BAD_OUT_GROUP, `group ${g} does not exist`);
-      w.groups.push(g);
+      w.groups[w.nGroups++] = g;
       return;
     }
     case OFPAT.SET_QUEUE:
@@ -401,6 +425,8 @@ export function actionSetOrder(actions: readonly Action[]): Action[] {
     .map((x) => x.a);
 }
 
-function unique(xs: number[]): number[] {
-  return xs.length < 2 ? exactArray(xs) : [...new Set(xs)];
+/** The distinct numbers of xs[0 .. n), in a new array (xs is a scratch list). */
+function unique(xs: number[], n: number): number[] {
+  const firsts = xs.slice(0, n);
+  return n < 2 ? firsts : [...new Set(firsts)];
 }

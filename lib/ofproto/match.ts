@@ -27,10 +27,10 @@
 import { parseIpv4, parseIpv6, parseMac } from '../openflow/addr.js';
 import { OFPP } from '../openflow/constants.js';
 import { OFPBMC, OFPET, OfpError } from '../openflow/errors.js';
-import { OxmKind, oxmFieldByName, type OxmFieldInfo } from '../openflow/oxm.js';
+import { OxmKind, oxmFieldByCode, oxmFieldByName, type OxmFieldInfo } from '../openflow/oxm.js';
 import type { Match, OxmBasic, OxmValue } from '../openflow/types.js';
 import { FIELD_PLACES, KEY_WORDS, type FieldPlace } from '../packet/flow-key.js';
-import { prereqsHold, unknownFacts, type Facts } from './prereqs.js';
+import { prereqsHoldCode, unknownFacts, type Facts } from './prereqs.js';
 
 export interface CompiledMatch {
   /** Key words; already ANDed with `mask`. */
@@ -50,15 +50,27 @@ export interface CompiledMatch {
 export interface MatchScratch {
   readonly value: Uint32Array;
   readonly mask: Uint32Array;
+  /** The compiled match's facts (a fresh object per match was most of what compiling one allocated). */
+  readonly facts: Facts;
+  /** The match's field codes, in order (at most the 40 basic fields: a repeated one is refused). */
+  readonly codes: Uint8Array;
+  /** What compileMatch returns: value, mask and facts above. */
+  readonly result: CompiledMatch;
   readonly words: Uint32Array;
   readonly maskWords: Uint32Array;
   readonly bytes: Uint8Array;
 }
 
 export function newMatchScratch(): MatchScratch {
+  const value = new Uint32Array(KEY_WORDS);
+  const mask = new Uint32Array(KEY_WORDS);
+  const facts = unknownFacts();
   return {
-    value: new Uint32Array(KEY_WORDS),
-    mask: new Uint32Array(KEY_WORDS),
+    value,
+    mask,
+    facts,
+    codes: new Uint8Array(64),
+    result: { value, mask, facts },
     words: new Uint32Array(4),
     maskWords: new Uint32Array(4),
     bytes: new Uint8Array(16),
@@ -75,14 +87,37 @@ for (const name of Object.keys(FIELD_PLACES) as (keyof typeof FIELD_PLACES)[]) {
 }
 
 /**
+ * Per OXM code of a one-word integer field: its largest value, and its
+ * full mask shifted into place (compileMatch's fast path); -1 (no value
+ * qualifies) for the other fields.
+ */
+const UINT_MAX_BY_CODE: number[] = [];
+const UINT_MASK_BY_CODE: number[] = [];
+for (let code = 0; code < 64; code++) {
+  const info = oxmFieldByCode(code);
+  const place = PLACE_BY_CODE[code];
+  const onlyWord = info !== undefined && info.kind === OxmKind.UINT && place !== undefined && place.words === 1;
+  UINT_MAX_BY_CODE.push(onlyWord ? 2 ** Math.min(place.bits, 32) - 1 : -1);
+  const m = new Uint32Array(1);
+  if (onlyWord) fullMask(place, m);
+  UINT_MASK_BY_CODE.push(m[0]!);
+}
+const OFPXMT_IN_PORT = oxmFieldByName('in_port')!.code;
+const OFPXMT_IN_PHY_PORT = oxmFieldByName('in_phy_port')!.code;
+
+/**
  * Compiles and validates `match`; throws the spec's OFPET_BAD_MATCH error.
  * Into `scratch` when given (see MatchScratch), else into new arrays.
  */
 export function compileMatch(match: Match, scratch: MatchScratch = newMatchScratch()): CompiledMatch {
-  const { value, mask, words, maskWords, bytes } = scratch;
+  const { value, mask, facts, codes, words, maskWords, bytes } = scratch;
   value.fill(0);
   mask.fill(0);
-  const facts = unknownFacts();
+  facts.ethType = undefined;
+  facts.ipProto = undefined;
+  facts.icmpv6Type = undefined;
+  facts.vlan = undefined;
+  facts.inPort = false;
   // Fields seen so far, by OFPXMT code: codes 0..31 and 32..39.
   let seenLo = 0;
   let seenHi = 0;
@@ -99,10 +134,39 @@ export function compileMatch(match: Match, scratch: MatchScratch = newMatchScrat
     if (code < 32 ? (seenLo & bit) !== 0 : (seenHi & bit) !== 0) throw new OfpError(OFPET.BAD_MATCH, OFPBMC.DUP_FIELD, f.field);
     if (code < 32) seenLo |= bit;
     else seenHi |= bit;
+    codes[i] = code;
     if (f.mask !== undefined && !info.maskable) throw new OfpError(OFPET.BAD_MATCH, OFPBMC.BAD_MASK, `${f.field} takes no mask`);
 
     const place = PLACE_BY_CODE[code]!;
-    fieldToWords(info, place, f.value, words, OFPET.BAD_MATCH, OFPBMC.BAD_VALUE, bytes);
+    const v = f.value;
+    // The commonest field, an exact integer in one word (ports, eth_type,
+    // ip_proto, ...), without fieldToWords' general checks: a value within
+    // the field's bits is all there is to check, and it is inside the full
+    // mask by construction. Anything else (out of range included, for its
+    // error) takes the general path.
+    if (f.mask === undefined && typeof v === 'number' && v >= 0 && v <= UINT_MAX_BY_CODE[code]! && Number.isInteger(v)) {
+      const at = place.word;
+      value[at] = (value[at]! | (v << place.shift)) >>> 0;
+      mask[at] = (mask[at]! | UINT_MASK_BY_CODE[code]!) >>> 0;
+      if (code === OFPXMT_IN_PORT || code === OFPXMT_IN_PHY_PORT) checkIngressPort(f);
+      noteFact(f, facts);
+      continue;
+    }
+    // An IPv4 address, exact or masked, as the codec writes it: read straight
+    // into its word (fieldToWords parses into bytes first). Text it does not
+    // take, and values outside their mask, take the general path.
+    if (info.kind === OxmKind.IPV4 && typeof v === 'string') {
+      const a = dottedQuad(v);
+      const m = f.mask === undefined ? 0xffffffff : typeof f.mask === 'string' ? dottedQuad(f.mask) : -1;
+      if (a >= 0 && m >= 0 && (a & ~m) === 0) {
+        const at = place.word;
+        value[at] = (value[at]! | a) >>> 0;
+        mask[at] = (mask[at]! | m) >>> 0;
+        noteFact(f, facts);
+        continue;
+      }
+    }
+    fieldToWords(info, place, v, words, OFPET.BAD_MATCH, OFPBMC.BAD_VALUE, bytes);
     if (f.mask === undefined) fullMask(place, maskWords);
     else fieldToWords(info, place, f.mask, maskWords, OFPET.BAD_MATCH, OFPBMC.BAD_MASK, bytes);
     for (let w = 0; w < place.words; w++) {
@@ -117,10 +181,42 @@ export function compileMatch(match: Match, scratch: MatchScratch = newMatchScrat
   }
 
   for (let i = 0; i < match.length; i++) {
-    const field = (match[i] as OxmBasic).field;
-    if (!prereqsHold(field, facts)) throw new OfpError(OFPET.BAD_MATCH, OFPBMC.BAD_PREREQ, `${field} lacks its prerequisites`);
+    if (!prereqsHoldCode(codes[i]!, facts)) {
+      throw new OfpError(OFPET.BAD_MATCH, OFPBMC.BAD_PREREQ, `${(match[i] as OxmBasic).field} lacks its prerequisites`);
+    }
   }
-  return { value, mask, facts };
+  return scratch.result;
+}
+
+/**
+ * A dotted quad as its 32-bit value, or -1 unless it is four decimal
+ * octets of 1 to 3 digits, 0 to 255, without leading zeros: a subset of
+ * what parseIpv4 takes (the rest, errors included, is left to it), which
+ * is what readIpv4 writes.
+ */
+function dottedQuad(text: string): number {
+  const n = text.length;
+  if (n < 7 || n > 15) return -1;
+  let word = 0;
+  let i = 0;
+  for (let k = 0; k < 4; k++) {
+    if (k > 0) {
+      if (text.charCodeAt(i) !== 46 /* . */) return -1;
+      i++;
+    }
+    const first = i;
+    let octet = 0;
+    while (i < n) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      octet = octet * 10 + d;
+      i++;
+    }
+    const digits = i - first;
+    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && text.charCodeAt(first) === 48)) return -1;
+    word = (word << 8) | octet;
+  }
+  return i === n ? word >>> 0 : -1;
 }
 
 /** What an exact field tells about the packet (only unmasked eth_type, ip_proto, icmpv6_type qualify). */

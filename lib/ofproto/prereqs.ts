@@ -21,6 +21,7 @@
  * whole chain, which keeps the table readable beside the spec's.
  */
 import type { OxmName } from '../openflow/types.js';
+import { oxmFieldByName } from '../openflow/oxm.js';
 
 export const ETH_TYPE_IPV4 = 0x0800;
 export const ETH_TYPE_ARP = 0x0806;
@@ -98,6 +99,16 @@ const PREREQS: Partial<Record<OxmName, (f: Facts) => boolean>> = {
 /** Whether `facts` satisfy the prerequisites of `field`. */
 export function prereqsHold(field: OxmName, facts: Facts): boolean {
   const p = PREREQS[field];
+  return p === undefined || p(facts);
+}
+
+/** PREREQS by OXM code: an array index costs less than a property load by name. */
+const PREREQS_BY_CODE: ((f: Facts) => boolean)[] = [];
+for (const [name, p] of Object.entries(PREREQS)) PREREQS_BY_CODE[oxmFieldByName(name)!.code] = p!;
+
+/** prereqsHold for the basic field with OFPXMT code `code`. */
+export function prereqsHoldCode(code: number, facts: Facts): boolean {
+  const p = PREREQS_BY_CODE[code];
   return p === undefined || p(facts);
 }
 

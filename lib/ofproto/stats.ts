@@ -43,7 +43,7 @@ import { durationOf } from './clock.js';
 import { compileMatch } from './match.js';
 import type { Rule } from './rule.js';
 import { applyTableFeatures } from './reshape.js';
-import { describeTable } from './table-features.js';
+import { tableFeaturesReply } from './table-features-reply.js';
 import { queueStats } from './queues.js';
 
 export function handleMultipart(b: Bridge, req: MultipartRequest): OfpMessage[] | Promise<OfpMessage[]> {
@@ -85,8 +85,7 @@ export function handleMultipart(b: Bridge, req: MultipartRequest): OfpMessage[] 
     case OFPMP.METER_FEATURES:
       return reply({ mp_type: OFPMP.METER_FEATURES, body: b.meters.features() });
     case OFPMP.TABLE_FEATURES: {
-      const describe = (): OfpMessage[] =>
-        reply({ mp_type: OFPMP.TABLE_FEATURES, body: [...b.pipeline.allTables()].map((t) => describeTable(t.id, t.caps)) });
+      const describe = (): OfpMessage[] => [tableFeaturesReply(req.xid, [...b.pipeline.allTables()])];
       if (req.body.length === 0) return describe();
       const done = applyTableFeatures(b, req.body);
       return done instanceof Promise ? done.then(describe) : describe();

@@ -16,6 +16,8 @@ export interface RuleClassifier<R extends ClsRule> {
   readonly count: number;
   /** Makes `rule` visible from `version` on. */
   insert(rule: R, version: number): void;
+  /** Optional hint: about `n` rules with this mask are about to be inserted (room made at once); 0 withdraws it. */
+  reserve?(mask: Uint32Array, n: number): void;
   /** Makes `rule` invisible from `version` on. */
   remove(rule: R, version: number): void;
   /** Undoes `remove` of a rule not yet collected. */

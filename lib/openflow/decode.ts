@@ -18,14 +18,15 @@ import { readMac } from './addr.js';
 import { Reader } from './reader.js';
 import { decodeBuckets, decodeHelloElems, decodeMeterBands, decodePacketQueues, decodePort } from './structs.js';
 import type { DecodeCache } from './decode-cache.js';
-import type { FlowMod, Instruction, MultipartReply, MultipartRequest, OfpMessage } from './types.js';
+import type { FlowMod, MultipartReply, MultipartRequest, OfpMessage } from './types.js';
 
 /** struct ofp_packet_out without actions, and the fixed parts of other messages. */
 const OFP_PACKET_OUT_LEN = 24;
 
 /**
  * `cache`, for a switch that keeps what it decodes: flow_mods share their
- * instruction lists and small match fields with earlier ones (decode-cache.ts).
+ * instruction lists and small match fields with earlier ones (decode-cache.ts),
+ * and an EXPERIMENTER's body is a view of `buf` (decodeExperimenter says why).
  */
 export function decodeMessage(buf: Buffer, cache?: DecodeCache): OfpMessage {
   if (buf.length < OFP_HEADER_LEN) throw badLen(`message of ${buf.length} bytes is shorter than ofp_header`);
@@ -38,13 +39,43 @@ export function decodeMessage(buf: Buffer, cache?: DecodeCache): OfpMessage {
     throw new OfpError(OFPET.BAD_REQUEST, OFPBRC.BAD_VERSION, `version 0x${version.toString(16)}`);
   }
   const r = new Reader(buf, OFP_HEADER_LEN, length);
-  // FLOW_MOD, the message a switch receives most of, outside the big switch.
-  const msg = type === OFPT.FLOW_MOD && version === OFP_VERSION ? decodeFlowMod(version, xid, r, cache) : decodeBody(type, version, xid, r);
+  // FLOW_MOD, the message a switch receives most of, and EXPERIMENTER, which
+  // carries each flow_mod of a bundle, outside the big switch.
+  const msg =
+    version !== OFP_VERSION
+      ? decodeBody(type, version, xid, r)
+      : type === OFPT.FLOW_MOD
+        ? decodeFlowMod(version, xid, r, cache)
+        : type === OFPT.EXPERIMENTER
+          ? decodeExperimenter(version, xid, r, cache !== undefined)
+          : decodeBody(type, version, xid, r);
   if (r.remaining !== 0) throw badLen(`${r.remaining} bytes left after ${OFPT[type] ?? type}`);
   return msg;
 }
 
-function decodeFlowMod(version: number, xid: number, r: Reader, cache: DecodeCache | undefined): FlowMod {
+/**
+ * The OpenFlow 1.3 FLOW_MOD in buf[start, end) — exactly what
+ * `decodeMessage(buf.subarray(start, end), cache)` returns for it, or the
+ * same error — without making that view: a bundle decodes each of its
+ * messages where it sits inside the BUNDLE_ADD_MESSAGE that carried it.
+ * The caller has checked that the header there says version 1.3 and FLOW_MOD.
+ *
+ * With `into`, the fields are written there (all of them, and only once
+ * nothing can fail) and `into` is returned: for a caller that keeps none
+ * of the message but its match and instructions, which are always new.
+ */
+export function decodeFlowModAt(buf: Buffer, start: number, end: number, cache?: DecodeCache, into?: FlowMod): FlowMod {
+  if (end - start < OFP_HEADER_LEN) throw badLen(`message of ${end - start} bytes is shorter than ofp_header`);
+  const length = (buf[start + 2]! << 8) | buf[start + 3]!;
+  if (length !== end - start) throw badLen(`ofp_header.length ${length} but ${end - start} bytes`);
+  const xid = ((buf[start + 4]! << 24) | (buf[start + 5]! << 16) | (buf[start + 6]! << 8) | buf[start + 7]!) >>> 0;
+  const r = new Reader(buf, start + OFP_HEADER_LEN, end);
+  const msg = decodeFlowMod(OFP_VERSION, xid, r, cache, into);
+  if (r.remaining !== 0) throw badLen(`${r.remaining} bytes left after FLOW_MOD`);
+  return msg;
+}
+
+function decodeFlowMod(version: number, xid: number, r: Reader, cache: DecodeCache | undefined, into?: FlowMod): FlowMod {
   const cookie = r.u64();
   const cookie_mask = r.u64();
   const table_id = r.u8();
@@ -58,12 +89,32 @@ function decodeFlowMod(version: number, xid: number, r: Reader, cache: DecodeCac
   const flags = r.u16();
   r.skip(2);
   const match = decodeMatch(r, cache);
-  const decodeList = (): Instruction[] => decodeInstructions(r.sub(r.remaining, OFPET.BAD_INSTRUCTION, OFPBIC.BAD_LEN));
-  let instructions: Instruction[];
-  if (cache === undefined) instructions = decodeList();
-  else {
-    instructions = cache.instructions(r.buf, r.off, r.end, decodeList);
+  let instructions = cache?.instructions(r.buf, r.off, r.end);
+  if (instructions === undefined) {
+    const start = r.off;
+    instructions = decodeInstructions(r.sub(r.remaining, OFPET.BAD_INSTRUCTION, OFPBIC.BAD_LEN));
+    // Only a list that decoded without error is kept.
+    cache?.keep(r.buf, start, r.end, instructions);
+  } else {
     r.off = r.end;
+  }
+  if (into !== undefined) {
+    into.version = version;
+    into.xid = xid;
+    into.cookie = cookie;
+    into.cookie_mask = cookie_mask;
+    into.table_id = table_id;
+    into.command = command;
+    into.idle_timeout = idle_timeout;
+    into.hard_timeout = hard_timeout;
+    into.priority = priority;
+    into.buffer_id = buffer_id;
+    into.out_port = out_port;
+    into.out_group = out_group;
+    into.flags = flags;
+    into.match = match;
+    into.instructions = instructions;
+    return into;
   }
   return {
     version,
@@ -83,6 +134,28 @@ function decodeFlowMod(version: number, xid: number, r: Reader, cache: DecodeCac
     match,
     instructions,
   };
+}
+
+/**
+ * OFPT_EXPERIMENTER. Its body is a copy, as every decoded value is, except
+ * for a switch (`view`, decoding with a DecodeCache): there it is a view of
+ * the message's bytes, which come from the framer and are never written
+ * (framer.ts), and which the switch uses for as long as the message: a
+ * bundle decodes the flow_mod inside, keeps copies of what it needs and
+ * nothing of the body. A copy per BUNDLE_ADD_MESSAGE was most of what
+ * decoding one cost.
+ */
+function decodeExperimenter(version: number, xid: number, r: Reader, view: boolean): OfpMessage {
+  const experimenter = r.u32();
+  const exp_type = r.u32();
+  let data: Buffer;
+  if (view) {
+    data = r.buf.subarray(r.off, r.end);
+    r.off = r.end;
+  } else {
+    data = r.rest();
+  }
+  return { version, xid, type: OFPT.EXPERIMENTER, experimenter, exp_type, data };
 }
 
 function decodeBody(type: number, version: number, xid: number, r: Reader): OfpMessage {

@@ -44,7 +44,6 @@ import type { Reader } from './reader.js';
 import type { Match, OxmField, OxmId, OxmName, OxmValue } from './types.js';
 import type { Writer } from './writer.js';
 import type { DecodeCache } from './decode-cache.js';
-import { exactArray } from './exact-array.js';
 
 /** The OXM header, 4 bytes. */
 export const OXM_HEADER_LEN = 4;
@@ -265,11 +264,36 @@ function readValue(buf: Buffer, p: number, info: OxmFieldInfo): OxmValue {
     case OxmKind.MAC:
       return readMac(buf, p);
     case OxmKind.IPV4:
-      return readIpv4(buf, p);
+      return ipv4Text(buf, p);
     case OxmKind.IPV6:
       return readIpv6(buf, p);
   }
 }
+
+/**
+ * The dotted quad at buf[p], as readIpv4 writes it, made from the text of
+ * its first three bytes, shared with every address in the same /24.
+ *
+ * Why: readIpv4 builds the text a piece at a time, a new string per
+ * piece, and a table of flows mostly holds addresses of a few /24s (a
+ * 100,000-flow bundle, ~400 of them): one string per address is what
+ * decoding one leaves to collect.
+ */
+function ipv4Text(buf: Buffer, p: number): string {
+  const key = (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
+  let prefix = IPV4_PREFIXES.get(key);
+  if (prefix === undefined) {
+    if (IPV4_PREFIXES.size >= IPV4_PREFIXES_MAX) return readIpv4(buf, p);
+    prefix = `${buf[p]!}.${buf[p + 1]!}.${buf[p + 2]!}.`;
+    IPV4_PREFIXES.set(key, prefix);
+  }
+  return prefix + DECIMAL[buf[p + 3]!]!;
+}
+
+/** ipv4Text's prefixes, by their three bytes; past the limit, addresses are made in full. */
+const IPV4_PREFIXES = new Map<number, string>();
+const IPV4_PREFIXES_MAX = 4096;
+const DECIMAL: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
 
 /**
  * struct ofp_match (OFPMT_OXM), 4 bytes + TLVs + padding to 8, at `r.off`.
@@ -292,19 +316,29 @@ export function decodeMatch(r: Reader, cache?: DecodeCache): Match {
     throw new OfpError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, `match length ${length} (${padded} padded), ${avail} left`);
   }
   const end = start + length;
-  const fields: Match = [];
+  // Fields go to a scratch list first, then to an array of exactly their
+  // number (exact-array.ts says why): a fresh list per match, then its
+  // exact copy, was one array per flow_mod more for the collector. The
+  // scratch list keeps its room (setting its length to 0 would give it up)
+  // and, past `n`, the previous match's fields, which is harmless.
+  const fields = matchScratch;
+  let n = 0;
   r.off = start + OFP_MATCH_HEADER_LEN;
-  if (cache === undefined) while (r.off < end) fields.push(decodeOxmWithin(r, end, OXM_IN_MATCH));
-  else while (r.off < end) fields.push(decodeMatchField(r, end, cache));
+  if (cache === undefined) while (r.off < end) fields[n++] = decodeOxmWithin(r, end, OXM_IN_MATCH);
+  else while (r.off < end) fields[n++] = decodeMatchField(r, end, cache);
   // The padding's content is not checked: it carries nothing.
   r.off = start + padded;
-  return exactArray(fields);
+  return fields.slice(0, n);
 }
+
+/** decodeMatch's scratch list. */
+const matchScratch: OxmField[] = [];
 
 /**
  * One TLV of a match, the shared object (DecodeCache) when it is a valid
  * unmasked integer basic field — exactly when decodeOxmWithin would return
- * { field, value } for it; anything else, errors included, goes there.
+ * { field, value } for it; an unmasked IPv4 address the same way, unshared;
+ * anything else, errors included, goes there.
  */
 function decodeMatchField(r: Reader, end: number, cache: DecodeCache): OxmField {
   const buf = r.buf;
@@ -315,6 +349,12 @@ function decodeMatchField(r: Reader, end: number, cache: DecodeCache): OxmField 
     if (info !== undefined && info.kind === OxmKind.UINT && buf[off + 3] === info.len && p + info.len <= end) {
       r.off = p + info.len;
       return cache.field(info.code, info.name, readValue(buf, p, info) as number);
+    }
+    // An exact IPv4 address: not shared (addresses rarely repeat), but made
+    // here as decodeOxmWithin would, without its general checks.
+    if (info !== undefined && info.kind === OxmKind.IPV4 && buf[off + 3] === 4 && p + 4 <= end) {
+      r.off = p + 4;
+      return { field: info.name, value: ipv4Text(buf, p) } as OxmField;
     }
   }
   return decodeOxmWithin(r, end, OXM_IN_MATCH);

@@ -4,10 +4,10 @@
  * version or, refused, none.
  */
 import t from 'tap';
-import { encodeMessage, OFPBAC, OFPET, OFPFC, OFPFF, OFPT } from '../../lib/openflow/index.js';
-import type { ErrorMsg, Experimenter, OfpMessage } from '../../lib/openflow/index.js';
+import { encodeMessage, OFPAT, OFPBAC, OFPBMC, OFPET, OFPFC, OFPFF, OFPMP, OFPT, OFPTFPT, OFPXMC } from '../../lib/openflow/index.js';
+import type { ErrorMsg, Experimenter, OfpMessage, TableFeatures } from '../../lib/openflow/index.js';
 import { OFPBCT, OFPBF, OFPBFC, ONF_EXPERIMENTER, ONFT_BUNDLE_ADD_MESSAGE, ONFT_BUNDLE_CONTROL } from '../../lib/ofproto/bundles.js';
-import { add, apply, f, flowMod, flows, group, groupMod, OFPGC, OFPGT, output, snapshot, testBridge } from './util.js';
+import { add, apply, f, flowMod, flows, gotoTable, group, groupMod, handle, mp, multipart, OFPGC, OFPGT, output, snapshot, testBridge } from './util.js';
 import type { Bridge } from '../../lib/ofproto/bridge.js';
 
 const FLAGS = OFPBF.ATOMIC | OFPBF.ORDERED;
@@ -148,4 +148,64 @@ t.test('the key words of rules made when added go back when no commit takes them
   b.connectionClosed(1);
   t.equal(free(), 3, 'and a closed connection (the slots were taken from the free list again)');
   t.equal(b.table(0)!.nRules, 0);
+});
+
+t.test('a bundle of every kind of message leaves the flows that the same messages leave one at a time', async (t) => {
+  const msgs: OfpMessage[] = [
+    add([f('in_port', 1)], [apply(output(2))]),
+    add([f('in_port', 2)], [gotoTable(1)]),
+    // Made into its rule when added? No: it names a group. Its check (pop_vlan
+    // needs the tag its match pins) must then run again at commit on the
+    // match's own facts, not on what the first check's walk left of them.
+    add([f('in_port', 5), f('vlan_vid', 0x1005)], [apply({ type: OFPAT.POP_VLAN }, group(1))]),
+    flowMod(OFPFC.MODIFY, [f('in_port', 1)], [apply(output(3))]),
+    add([f('in_port', 3)], [apply(output(1))], { priority: 5 }),
+    flowMod(OFPFC.DELETE_STRICT, [f('in_port', 3)], [], { priority: 5 }),
+    add([f('in_port', 4)], [apply(output(1))], { table_id: 1 }),
+    add([f('in_port', 1)], [apply(output(4))], { priority: 7, cookie: 9n }),
+    add([f('in_port', 1)], [apply(output(5))], { priority: 7, cookie: 10n }),
+  ];
+  const plain = testBridge({ nTables: 3 }).bridge;
+  const bundled = testBridge({ nTables: 3 }).bridge;
+  for (const b of [plain, bundled]) b.handle(groupMod(OFPGC.ADD, 1, OFPGT.ALL, []), { connId: 1 });
+  for (const m of msgs) t.same(plain.handle(m, { connId: 1 }), [], `accepted alone: ${JSON.stringify(m, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).slice(0, 60)}`);
+  for (const m of msgs) send(bundled, addMsg(4, m));
+  t.same(send(bundled, control(4, OFPBCT.COMMIT_REQUEST)), [`reply ${OFPBCT.COMMIT_REPLY}`]);
+  const view = (b: Bridge): unknown => flows(b).map(({ duration_sec: _s, duration_nsec: _n, ...rest }) => rest);
+  t.same(view(bundled), view(plain));
+  t.equal(flows(bundled).length, 5);
+});
+
+t.test('a TABLE_FEATURES request between the adds and the commit: the commit checks against the new features', async (t) => {
+  const tb = testBridge({ nTables: 2 });
+  const b = tb.bridge;
+  const current = mp<TableFeatures[]>(b, { mp_type: OFPMP.TABLE_FEATURES, body: [] });
+  send(b, addMsg(1, add([f('in_port', 1)], [apply(output(2))])));
+  send(b, addMsg(1, add([f('in_port', 2), f('eth_type', 0x800)], [apply(output(2))])));
+  // The same features again: new capabilities objects, the same checks.
+  handle(b, multipart({ mp_type: OFPMP.TABLE_FEATURES, body: current }));
+  send(b, addMsg(1, add([f('in_port', 3)], [apply(output(2))])));
+  t.same(send(b, control(1, OFPBCT.COMMIT_REQUEST)), [`reply ${OFPBCT.COMMIT_REPLY}`], 'rules prepared before and after the request commit');
+  t.equal(flows(b).length, 3);
+
+  // Table 0 narrowed to exact in_port matches: the second message no longer fits.
+  send(b, addMsg(2, add([f('in_port', 4)], [apply(output(2))])));
+  send(b, addMsg(2, add([f('in_port', 5), f('eth_type', 0x800)], [apply(output(2))])));
+  const narrow: TableFeatures = {
+    ...current[0]!,
+    properties: current[0]!.properties.map((p) =>
+      p.type === OFPTFPT.MATCH
+        ? { type: OFPTFPT.MATCH, oxm_ids: [{ oxm_class: OFPXMC.OPENFLOW_BASIC, oxm_field: 0, hasmask: false, length: 4 }] }
+        : p.type === OFPTFPT.WILDCARDS
+          ? { type: OFPTFPT.WILDCARDS, oxm_ids: [] }
+          : p,
+    ),
+  };
+  handle(b, multipart({ mp_type: OFPMP.TABLE_FEATURES, body: [narrow, current[1]!] }));
+  const before = snapshot(b);
+  const free = (): number => (b.pipeline.keys as unknown as { free: unknown[] }).free.length;
+  const freeBefore = free();
+  t.same(send(b, control(2, OFPBCT.COMMIT_REQUEST)), [`ERR ${OFPET.BAD_MATCH}/${OFPBMC.BAD_FIELD}`, `ONF ${OFPBFC.MSG_FAILED}`]);
+  t.same(snapshot(b), before, 'nothing changed');
+  t.equal(free(), freeBefore + 2, 'the key words of both prepared rules went back');
 });

@@ -10,7 +10,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { decodeMessage, encodeMessage, OfpError, OFPAT, OFPIT, OFPT, type FlowMod, type OfpMessage } from '../../lib/openflow/index.js';
+import { decodeMessage, encodeMessage, OfpError, OFPAT, OFPIT, OFPT, type Experimenter, type FlowMod, type OfpMessage } from '../../lib/openflow/index.js';
 import { DecodeCache } from '../../lib/openflow/decode-cache.js';
 import { MESSAGES } from '../helpers/of-arbitraries.js';
 
@@ -107,4 +107,47 @@ t.test('an instruction list that fails to decode is not kept', async (t) => {
   t.same(outcome(bad, cache), expectErr, 'and again: the failure was not cached');
   const good = decodeMessage(flowMod(2, '10.0.0.1', 1), cache) as FlowMod;
   t.same(good.instructions, [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: 2, max_len: 0 }] }]);
+});
+
+t.test('a buffer edited after a cached decode decodes as its new bytes', async (t) => {
+  const cache = new DecodeCache();
+  const buf = flowMod(2, '10.0.0.1', 1);
+  decodeMessage(buf, cache);
+  // The same buffer, now carrying output:3 (the port is the output action's bytes 4..8, 16 from the end).
+  buf.writeUInt32BE(3, buf.length - 16 + 4);
+  const again = decodeMessage(buf, cache) as FlowMod;
+  t.same(again.instructions, (decodeMessage(buf) as FlowMod).instructions, 'the edited bytes decode as themselves');
+  t.same(again.instructions, [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: 3, max_len: 0 }] }]);
+  const first = decodeMessage(flowMod(2, '10.0.0.9', 1), cache) as FlowMod;
+  t.same(first.instructions, [{ type: OFPIT.APPLY_ACTIONS, actions: [{ type: OFPAT.OUTPUT, port: 2, max_len: 0 }] }], 'and the first bytes still find their list');
+});
+
+t.test('small field values of many codes and past the arrays\' budget decode to the same values as without a cache', async (t) => {
+  const cache = new DecodeCache();
+  // tcp_dst, udp_dst, tcp_src, udp_src, eth_type, vlan_vid, sctp_src, sctp_dst, arp_op, ipv6_exthdr, mpls_label values below 2^16.
+  const codes = ['tcp_dst', 'tcp_src', 'udp_dst', 'udp_src', 'sctp_src', 'sctp_dst', 'eth_type', 'arp_op', 'mpls_label', 'ipv6_exthdr', 'pbb_isid'] as const;
+  let shared = 0;
+  for (const field of codes) {
+    for (const value of [0, 1, 255, 256, 4096, 65535]) {
+      const fm: FlowMod = { ...(decodeMessage(flowMod(1, '10.0.0.1', 1)) as FlowMod), match: [{ field, value }], xid: 1 };
+      const b = Buffer.from(encodeMessage(fm));
+      const x = decodeMessage(b, cache) as FlowMod;
+      const y = decodeMessage(b, cache) as FlowMod;
+      t.same(x, decodeMessage(b), `${field}=${value}`);
+      if (x.match[0] === y.match[0]) shared++;
+    }
+  }
+  t.equal(shared, codes.length * 6, 'each decoded once, then shared');
+});
+
+t.test('an EXPERIMENTER decoded with a cache (a switch) has its body as a view of the message, without one a copy', async (t) => {
+  const b = Buffer.from(
+    encodeMessage({ type: OFPT.EXPERIMENTER, xid: 9, experimenter: 0x4f4e4600, exp_type: 2301, data: Buffer.from('0000000100000001aabbccdd', 'hex') }),
+  );
+  const viewed = decodeMessage(b, new DecodeCache()) as Experimenter;
+  const copied = decodeMessage(b) as Experimenter;
+  t.same(viewed, copied, 'the same message');
+  b[b.length - 1] = 0xee;
+  t.equal(viewed.data[viewed.data.length - 1], 0xee, 'with a cache: a view of the bytes');
+  t.equal(copied.data[copied.data.length - 1], 0xdd, 'without: a copy');
 });
