@@ -49,6 +49,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { reportHeadline } from './lib/headline.js';
+import { DAEMON_NODE_FLAGS } from '../spec/helpers/paths.js';
 
 const FRAMES = Number(process.env.FORWARD_BENCH_FRAMES ?? 2_000_000);
 const IPERF_SECONDS = Number(process.env.FORWARD_BENCH_IPERF_SECONDS ?? 5);
@@ -239,7 +240,7 @@ async function startOfswitchd(topo: Topology): Promise<Switch> {
   const child: ChildProcess = spawn(
     'ip',
     [
-      ...['netns', 'exec', topo.sw, process.execPath, ...NODE_ARGS, join(ROOT, 'bin/ofswitchd')],
+      ...['netns', 'exec', topo.sw, process.execPath, ...DAEMON_NODE_FLAGS, ...NODE_ARGS, join(ROOT, 'bin/ofswitchd')],
       ...['--bridge', 'br0', '--dpid', '0000000000000001', '--port', '1=p1', '--port', '2=p2'],
       ...['--fail-mode', 'secure', '--listen', `ptcp:${OF_PORT}:127.0.0.1`, '--controller', NO_CONTROLLER],
       ...['--ctl', ctl, '--log-level', 'warn'],

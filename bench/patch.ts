@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachHosts, inNs, loadOvsFlows, makeNamespaces, runPairBench, sh, sleep, startOvsDaemons, waitFor, type Switch } from './lib/host-pair.js';
+import { DAEMON_NODE_FLAGS } from '../spec/helpers/paths.js';
 
 const OF_PORTS = [17022, 17023];
 const TMP = mkdtempSync(join(tmpdir(), 'p1-bench-patch-'));
@@ -53,7 +54,7 @@ async function startOfswitchd(): Promise<Switch> {
   );
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  const child = spawn('ip', ['netns', 'exec', SW, process.execPath, join(ROOT, 'bin/ofswitchd'), '--config', file], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn('ip', ['netns', 'exec', SW, process.execPath, ...DAEMON_NODE_FLAGS, join(ROOT, 'bin/ofswitchd'), '--config', file], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   let exited = false;
   child.on('exit', () => (exited = true));
   for (const port of OF_PORTS) {

@@ -148,6 +148,17 @@ export class Classifier<R extends ClsRule> {
   private readonly vec: SubtableVector<R>;
   /** The subtable `subtableFor` found last (see there). */
   private lastSubtable: Subtable<R> | null = null;
+  /**
+   * The last `findExact` that found no bucket: its subtable (null when
+   * there is none, or any change since may have moved slots), value array,
+   * hash, and the free slot its probe ended at. An ADD looks for an
+   * identical rule and then inserts with the same value array; `insert`
+   * then opens the bucket there instead of hashing and probing again.
+   */
+  private missSt: Subtable<R> | null = null;
+  private missValue: Uint32Array | null = null;
+  private missHash = 0;
+  private missSlot = 0;
   /** `reserve` hints for masks without a subtable yet: mask k, and how many rules. */
   private reservedMasks: Uint32Array[] = [];
   private reservedCounts: number[] = [];
@@ -213,11 +224,22 @@ export class Classifier<R extends ClsRule> {
     let st = this.subtableFor(rule.mask);
     if (st === null) st = this.createSubtable(rule.mask);
     const h = st.hashOf(rule.value);
-    for (let e = st.bucketOfHash(rule.value, h); e !== null; e = e.next) {
-      if (e.rule === rule) throw new Error('Classifier.insert: rule is already in the classifier');
-    }
     const before = st.maxPriority;
-    const newBucket = st.insert(new Entry(rule, h, version));
+    let newBucket: boolean;
+    // Right after findExact missed on this very value: no bucket, so no
+    // duplicate, and the free slot is known. (The hash is recomputed, and
+    // compared, because it is cheap: the probe is what costs, a cache miss.)
+    if (st === this.missSt && rule.value === this.missValue && h === this.missHash) {
+      this.missSt = null;
+      st.insertAt(this.missSlot, new Entry(rule, h, version));
+      newBucket = true;
+    } else {
+      this.missSt = null;
+      for (let e = st.bucketOfHash(rule.value, h); e !== null; e = e.next) {
+        if (e.rule === rule) throw new Error('Classifier.insert: rule is already in the classifier');
+      }
+      newBucket = st.insert(new Entry(rule, h, version));
+    }
     if (st.maxPriority !== before) this.vec.reposition(st);
     if (newBucket) this.vec.addStage0Hash(st, st.stage0Hash(rule.value));
     if (version > this.newestAdd) this.newestAdd = version;
@@ -233,6 +255,8 @@ export class Classifier<R extends ClsRule> {
    * withdraws the hint. Changes nothing else.
    */
   reserve(mask: Uint32Array, n: number): void {
+    // Growing a table moves its slots.
+    this.missSt = null;
     const hints = this.reservedMasks;
     for (let k = hints.length - 1; k >= 0; k--) {
       if (!sameWords(hints[k]!, mask)) continue;
@@ -275,6 +299,8 @@ export class Classifier<R extends ClsRule> {
    * that no lookup will use a version older than `upToVersion` any more.
    */
   collect(upToVersion: number): void {
+    // Removing buckets moves slots.
+    this.missSt = null;
     // A change is over: its `reserve` hints with it.
     if (this.reservedMasks.length !== 0) {
       this.reservedMasks = [];
@@ -640,7 +666,16 @@ export class Classifier<R extends ClsRule> {
   findExact(value: Uint32Array, mask: Uint32Array, priority: number, version: number): R | null {
     const st = this.subtableFor(mask);
     if (st === null) return null;
-    for (let e = st.bucket(value); e !== null; e = e.next) {
+    const h = st.hashOf(value);
+    const i = st.probe(value, h);
+    if (i < 0) {
+      this.missSt = st;
+      this.missValue = value;
+      this.missHash = h;
+      this.missSlot = ~i;
+      return null;
+    }
+    for (let e = st.headAt(i); e !== null; e = e.next) {
       if (e.priority === priority && visible(e, version)) return e.rule;
     }
     return null;

@@ -145,6 +145,21 @@ export class PrefixTrie {
   private dirtyHi = 1 << ROOT_BITS_MAX;
   private nNodes = 0;
   private freeNodes: number[] = [];
+  /**
+   * The finger: the path from the root to the node where the last
+   * `insert` put its prefix (fNode[i] starting at bit fStart[i], for
+   * i < fLen; fLen 0 when unknown), and that prefix's field words. The
+   * next insert resumes below the nodes whose bits end before the first
+   * bit where its value differs from that one: its walk would pass them
+   * anyway. Bulk inserts mostly come in address order (generated flow
+   * tables, a sorted dump), and then most of each walk is skipped; the
+   * nodes it would have read are cache misses once the trie is large.
+   * Only `remove` (tidying merges and frees nodes) makes the path stale.
+   */
+  private readonly fNode: Int32Array;
+  private readonly fStart: Int32Array;
+  private fLen = 0;
+  private readonly fValue: Uint32Array;
 
   constructor(field: PrefixField, slotWords = 1) {
     this.field = field;
@@ -153,6 +168,10 @@ export class PrefixTrie {
     this.slotWords = slotWords;
     this.stride = NODE_SIZE + slotWords;
     this.nodes = new Int32Array(16 * this.stride);
+    // Every node below the root holds at least one bit.
+    this.fNode = new Int32Array(this.fieldBits + 2);
+    this.fStart = new Int32Array(this.fieldBits + 2);
+    this.fValue = new Uint32Array(field.words);
   }
 
   /** Widens the per-node slot bitsets (when the classifier hands out more slots). */
@@ -224,8 +243,8 @@ export class PrefixTrie {
   }
 
   private newNode(prefix: number, nBits: number): number {
-    let n = this.freeNodes.pop();
-    if (n === undefined) {
+    let n = this.freeNodes.length !== 0 ? (this.freeNodes.pop() as number) : -1;
+    if (n < 0) {
       n = this.nNodes++;
       if ((n + 1) * this.stride > this.nodes.length) {
         const grown = new Int32Array(this.nodes.length * 2);
@@ -248,7 +267,8 @@ export class PrefixTrie {
     this.nodes[b + ONE] = NIL;
     this.nodes[b + HAS_SUBS] = 0;
     this.subCount[n] = 0;
-    this.nodes.fill(0, b + NODE_SIZE, b + this.stride);
+    // A loop: fill() on a range this short costs more than it writes.
+    for (let k = b + NODE_SIZE; k < b + this.stride; k++) this.nodes[k] = 0;
     return n;
   }
 
@@ -339,17 +359,37 @@ export class PrefixTrie {
 
   /** Adds the first `plen` (> 0) bits of `value` as a prefix of subtable `slot`. */
   insert(value: Uint32Array, plen: number, slot: number): void {
+    const fNode = this.fNode;
+    const fStart = this.fStart;
+    const nodes = this.nodes;
+    const S = this.stride;
+    // Path nodes kept from the last insert (see fNode).
+    let k = 0;
+    if (this.fLen > 0) {
+      const common = Math.min(this.commonBits(value), plen);
+      while (k < this.fLen && fStart[k] + nodes[fNode[k] * S + NBITS] < common) k++;
+    }
     let parent = NIL;
     let dir = 0;
     let n = this.root;
     let ofs = 0;
     // Where the parent's bits start: the parent's children change below.
     let parentOfs = 0;
+    if (k > 0) {
+      parent = fNode[k - 1];
+      parentOfs = fStart[k - 1];
+      ofs = parentOfs + nodes[parent * S + NBITS];
+      dir = this.bitAt(value, ofs);
+      n = this.child(parent, dir);
+    }
+    let depth = k;
     for (;;) {
       if (n === NIL) {
-        this.link(parent, dir, this.chain(value, ofs, plen, slot));
+        const c = this.chain(value, ofs, plen, slot);
+        this.link(parent, dir, c);
+        depth = this.recordChain(c, value, ofs, plen, depth);
         this.markRoot(value, parentOfs);
-        return;
+        break;
       }
       const b = n * this.stride;
       const nBits = this.nodes[b + NBITS];
@@ -362,27 +402,63 @@ export class PrefixTrie {
         this.nodes[b + PREFIX] = prefix << eq;
         this.nodes[b + NBITS] = nBits - eq;
         this.link(top, oldDir, n);
+        fNode[depth] = top;
+        fStart[depth] = ofs;
+        depth++;
         if (ofs + eq === plen) this.addSub(top, slot);
-        else this.link(top, 1 - oldDir, this.chain(value, ofs + eq, plen, slot));
+        else {
+          const c = this.chain(value, ofs + eq, plen, slot);
+          this.link(top, 1 - oldDir, c);
+          depth = this.recordChain(c, value, ofs + eq, plen, depth);
+        }
         this.link(parent, dir, top);
         this.markRoot(value, parentOfs);
-        return;
+        break;
       }
+      fNode[depth] = n;
+      fStart[depth] = ofs;
+      depth++;
       parentOfs = ofs;
       ofs += nBits;
       if (ofs === plen) {
         this.addSub(n, slot);
         this.markRoot(value, parentOfs);
-        return;
+        break;
       }
       parent = n;
       dir = this.bitAt(value, ofs);
       n = this.child(n, dir);
     }
+    this.fLen = depth;
+    for (let w = 0; w < this.fValue.length; w++) this.fValue[w] = value[this.word + w];
+  }
+
+  /** How many leading field bits `value` shares with the last insert's (fValue). */
+  private commonBits(value: Uint32Array): number {
+    const fv = this.fValue;
+    for (let w = 0; w < fv.length; w++) {
+      const x = (value[this.word + w] ^ fv[w]) >>> 0;
+      if (x !== 0) return w * 32 + Math.clz32(x);
+    }
+    return this.fieldBits;
+  }
+
+  /** Appends to the finger the nodes of a chain `chain` made, from node c starting at bit ofs; returns the new depth. */
+  private recordChain(c: number, value: Uint32Array, ofs: number, plen: number, depth: number): number {
+    for (let m = c; ; ) {
+      this.fNode[depth] = m;
+      this.fStart[depth] = ofs;
+      depth++;
+      ofs += this.nodes[m * this.stride + NBITS];
+      if (ofs === plen) return depth;
+      m = this.child(m, this.bitAt(value, ofs));
+    }
   }
 
   /** Removes one prefix, which must have been inserted with the same `plen` and `slot`. */
   remove(value: Uint32Array, plen: number, slot: number): void {
+    // Tidying below frees and merges nodes: the last insert's path may not survive it.
+    this.fLen = 0;
     const path: number[] = [];
     const dirs: number[] = [];
     /** Where each node of `path` starts (for the root table, see markRoot). */

@@ -403,11 +403,8 @@ export class Subtable<R extends ClsRule> {
 
   /** The slot of the bucket whose match is `value` (hash hf), or -1. */
   private slotOf(value: Uint32Array, hf: number): number {
-    const R = this.recStride;
-    for (let i = hf & this.capMask; ; i = (i + 1) & this.capMask) {
-      if (this.heads[i] === null) return -1;
-      if (this.rec[i * R] === hf && this.slotMatches(i, value)) return i;
-    }
+    const i = this.probe(value, hf);
+    return i < 0 ? -1 : i;
   }
 
   /** True when a trie proves no rule here can match; then ORs the trie's bits into wc. */
@@ -450,29 +447,54 @@ export class Subtable<R extends ClsRule> {
 
   /** Adds an entry (hash already computed by `hashOf`); true when it opened a new bucket. */
   insert(e: Entry<R>): boolean {
+    const i = this.probe(e.value, e.hash);
+    if (i < 0) {
+      this.insertAt(~i, e);
+      return true;
+    }
     this.nEntries++;
     if (e.priority > this.maxPriority) this.maxPriority = e.priority;
-    let i = e.hash & this.capMask;
-    for (; ; i = (i + 1) & this.capMask) {
-      const head = this.heads[i];
-      if (head === null) break;
-      if (this.rec[i * this.recStride] !== e.hash || !this.slotMatches(i, e.value)) continue;
-      // Same match: keep the list by descending priority, earlier first among equals.
-      if (e.priority > head.priority) {
-        e.next = head;
-        this.setHead(i, e);
-        return false;
-      }
-      let prev = head;
-      while (prev.next !== null && prev.next.priority >= e.priority) prev = prev.next;
-      e.next = prev.next;
-      prev.next = e;
+    const head = this.heads[i] as Entry<R>;
+    // Same match: keep the list by descending priority, earlier first among equals.
+    if (e.priority > head.priority) {
+      e.next = head;
+      this.setHead(i, e);
       return false;
     }
+    let prev = head;
+    while (prev.next !== null && prev.next.priority >= e.priority) prev = prev.next;
+    e.next = prev.next;
+    prev.next = e;
+    return false;
+  }
+
+  /**
+   * The slot of the bucket whose match is `value` (hash hf) when there is
+   * one, else ~i for the free slot i where the probe ended, which is where
+   * `insertAt` opens that bucket (as long as the subtable does not change
+   * in between: Classifier.findExact's miss, then insert, probe once).
+   */
+  probe(value: Uint32Array, hf: number): number {
+    const R = this.recStride;
+    const capMask = this.capMask;
+    for (let i = hf & capMask; ; i = (i + 1) & capMask) {
+      if (this.heads[i] === null) return ~i;
+      if (this.rec[i * R] === hf && this.slotMatches(i, value)) return i;
+    }
+  }
+
+  /** The head entry of slot i (a slot `probe` found). */
+  headAt(i: number): Entry<R> | null {
+    return this.heads[i];
+  }
+
+  /** Opens e's bucket in free slot i, where `probe` for e.value ended with no change since. */
+  insertAt(i: number, e: Entry<R>): void {
+    this.nEntries++;
+    if (e.priority > this.maxPriority) this.maxPriority = e.priority;
     this.setSlot(i, e);
     this.indexBucket(e.value, true);
     if (++this.nBuckets * 2 > this.capMask + 1) this.resize((this.capMask + 1) * 2);
-    return true;
   }
 
   /** Makes room for `n` more buckets at once (Classifier.reserve): a hint, which changes no content. */

@@ -35,6 +35,7 @@ import { OFP_VERSION, OFPT } from '../openflow/constants.js';
 import { decodeFlowModAt, decodeMessage } from '../openflow/decode.js';
 import { DecodeCache } from '../openflow/decode-cache.js';
 import { encodeMessage } from '../openflow/encode.js';
+import { lastCanonicalMatch } from '../openflow/oxm.js';
 import { errorReply, OFP_ERROR_DATA_LEN } from '../openflow/error-reply.js';
 import { OFPET, OfpError } from '../openflow/errors.js';
 import type { ErrorMsg, Experimenter, FlowMod, Instruction, OfpMessage } from '../openflow/types.js';
@@ -273,7 +274,9 @@ export class Bundles {
     const table = b.pipeline.table(inner.table_id);
     const caps = bundle.caps;
     const prepared =
-      table !== undefined && (caps[table.id] === undefined || caps[table.id] === table.caps) ? prepareAdd(b.pipeline, inner, m, env) : null;
+      table !== undefined && (caps[table.id] === undefined || caps[table.id] === table.caps)
+        ? prepareAdd(b.pipeline, inner, m, env, inner === this.scratch ? wireOf(inner, d) : undefined)
+        : null;
     if (prepared !== null) {
       caps[prepared.tableId] = table!.caps;
       bundle.entries.push(prepared);
@@ -283,6 +286,22 @@ export class Bundles {
     }
     return [];
   }
+}
+
+/** struct ofp_flow_mod up to its match, which starts there. */
+const OFP_FLOW_MOD_MATCH_AT = 48;
+
+/**
+ * The match of the flow_mod just decoded from `d` (at CTRL_LEN), as
+ * Rule.matchWire keeps it, straight from its bytes when they are what
+ * encodeMatch would write (oxm.ts lastCanonicalMatch): encoding 100,000
+ * matches again cost about as much as keeping them decoded did.
+ */
+function wireOf(fm: FlowMod, d: Buffer): string | undefined {
+  if (lastCanonicalMatch() !== fm.match) return undefined;
+  const at = CTRL_LEN + OFP_FLOW_MOD_MATCH_AT;
+  const length = (d[at + 2]! << 8) | d[at + 3]!;
+  return d.toString('latin1', at, at + ((length + 7) & ~7));
 }
 
 /** A bundled message that was refused at commit, and why. */

@@ -45,7 +45,7 @@ import { checkInstructions, type CheckEnv } from './check-actions.js';
 import { compileMatch, isCatchAll, type CompiledMatch, type MatchScratch } from './match.js';
 import type { Pipeline, PlanView, Txn } from './pipeline.js';
 import { unknownFacts, type Facts } from './prereqs.js';
-import { Rule, type RuleRefs } from './rule.js';
+import { matchWire, Rule, type RuleRefs } from './rule.js';
 import { MATCH_MASKED, MATCH_NO, N_FIELDS, type TableCaps } from './table-caps.js';
 import type { FlowTable } from './table.js';
 
@@ -126,9 +126,10 @@ export function planFlowMod(p: Pipeline, fm: FlowMod, env: FlowModEnv, view: Pla
  * group, a meter or a next table, whose existence is the commit's to judge.
  * A returned rule's key words are the caller's until it hands the rule to
  * `addPrepared`: it gives them back (`releaseKey`) if it never does. `m` is
- * left as it was.
+ * left as it was. `wire`, if given, is fm's match as Rule.matchWire keeps
+ * it (the caller had its bytes), sparing its encoding.
  */
-export function prepareAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv): Rule | null {
+export function prepareAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv, wire?: string): Rule | null {
   if (fm.command !== OFPFC.ADD || (fm.flags & ~ALL_FLOW_MOD_FLAGS) !== 0) return null;
   const table = fm.table_id === OFPTT.ALL ? undefined : p.table(fm.table_id);
   if (table === undefined) return null;
@@ -161,7 +162,7 @@ export function prepareAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: Flow
     env.keyOf(m.value),
     env.internMask(m.mask),
     fm.priority,
-    fm.match,
+    wire ?? matchWire(fm.match),
     fm.instructions,
     refs,
     fm.cookie,
@@ -198,7 +199,7 @@ export function addPrepared(p: Pipeline, prepared: Rule, env: FlowModEnv, txn: T
     old.value,
     old.mask,
     priority,
-    prepared.match,
+    prepared.matchWire,
     prepared.instructions,
     prepared.refs,
     prepared.cookie,
@@ -251,7 +252,7 @@ function planAdd(p: Pipeline, fm: FlowMod, m: CompiledMatch, env: FlowModEnv, vi
     old !== null ? old.value : env.keyOf(m.value),
     old !== null ? old.mask : env.internMask(m.mask),
     fm.priority,
-    fm.match,
+    matchWire(fm.match),
     fm.instructions,
     refs,
     fm.cookie,
@@ -293,7 +294,7 @@ function modified(old: Rule, fm: FlowMod, refs: RuleRefs): Rule {
     old.value,
     old.mask,
     old.priority,
-    old.match,
+    old.matchWire,
     fm.instructions,
     refs,
     old.cookie,

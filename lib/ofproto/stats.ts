@@ -14,8 +14,9 @@
  * straight from the rules into the reply's messages (the body's FlowStats
  * objects are built only if someone reads them, as tests do): durations,
  * counters and the small fixed fields from the rule, and what never
- * changes of a rule (cookie, match, instructions) from bytes encoded by
- * the first reply that lists it and kept on it (`Rule.statsWire`).
+ * changes of a rule from bytes kept on it: its match as it was encoded
+ * when the rule was made (`Rule.matchWire`), its cookie and instructions
+ * as the first reply that lists it encoded them (`Rule.statsWire`).
  *
  * Where the spec leaves the answer open we answer as Open vSwitch does:
  * port stats for a port that does not exist are an empty list; queue
@@ -27,7 +28,6 @@ import { OFPG, OFPMP, OFPP, OFPT, OFPTT } from '../openflow/constants.js';
 import { withEntryWriter } from '../openflow/encode.js';
 import { OFPBRC, OFPET, OfpError } from '../openflow/errors.js';
 import { encodeInstructions } from '../openflow/instructions.js';
-import { encodeMatch } from '../openflow/oxm.js';
 import type {
   AggregateStats,
   FlowStats,
@@ -192,10 +192,11 @@ const TWO_32 = 0x100000000;
 const wireScratch = new Writer(1024);
 
 /**
- * What never changes of the rule's flow stats entry, the cookie then the
- * match and instructions, encoded on first use (see Rule.statsWire). Kept
- * as a latin1 string, one character per byte: 16 bytes of overhead where
- * a Buffer of its own costs about 100, and a table of 100,000 rules keeps
+ * What never changes of the rule's flow stats entry besides its match
+ * (which the rule keeps encoded: Rule.matchWire), the cookie then the
+ * instructions, encoded on first use (see Rule.statsWire). Kept as a
+ * latin1 string, one character per byte: 16 bytes of overhead where a
+ * Buffer of its own costs about 100, and a table of 100,000 rules keeps
  * 100,000 of them. Copying it out character by character costs less than
  * encoding the bigint cookie again.
  */
@@ -204,15 +205,14 @@ function statsWire(r: Rule): string {
   if (wire === null) {
     const s = wireScratch.reset();
     s.u64(r.cookie);
-    encodeMatch(s, r.match);
     encodeInstructions(s, r.instructions);
-    wire = r.statsWire = s.view().toString('latin1');
+    wire = r.statsWire = s.buf.toString('latin1', 0, s.off);
   }
   return wire;
 }
 
 function flowStatsLength(r: Rule): number {
-  return MATCH_AT - COOKIE_LEN + statsWire(r).length;
+  return MATCH_AT - COOKIE_LEN + r.matchWire.length + statsWire(r).length;
 }
 
 function put16(b: Buffer, at: number, v: number): void {
@@ -237,10 +237,12 @@ function put32(b: Buffer, at: number, v: number): void {
 function writeFlowStats(b: Buffer, off: number, r: Rule, now: number): void {
   const wire = statsWire(r);
   const n = wire.length;
+  const match = r.matchWire;
+  const nm = match.length;
   // As durationOf() (clock.ts), without its array.
   const ms = Math.max(0, now - r.created);
   const sec = Math.floor(ms / 1000);
-  put16(b, off, MATCH_AT - COOKIE_LEN + n);
+  put16(b, off, MATCH_AT - COOKIE_LEN + nm + n);
   b[off + 2] = r.tableId;
   b[off + 3] = 0;
   put32(b, off + 4, sec);
@@ -255,8 +257,10 @@ function writeFlowStats(b: Buffer, off: number, r: Rule, now: number): void {
   put32(b, off + COUNTS_AT + 4, r.packets);
   put32(b, off + COUNTS_AT + 8, Math.floor(r.bytes / TWO_32));
   put32(b, off + COUNTS_AT + 12, r.bytes);
-  const at = off + MATCH_AT - COOKIE_LEN;
-  for (let j = COOKIE_LEN; j < n; j++) b[at + j] = wire.charCodeAt(j);
+  const at = off + MATCH_AT;
+  for (let j = 0; j < nm; j++) b[at + j] = match.charCodeAt(j);
+  const ins = at + nm - COOKIE_LEN;
+  for (let j = COOKIE_LEN; j < n; j++) b[ins + j] = wire.charCodeAt(j);
 }
 
 export function flowStats(r: Rule, now: number): FlowStats {

@@ -324,12 +324,33 @@ export function decodeMatch(r: Reader, cache?: DecodeCache): Match {
   const fields = matchScratch;
   let n = 0;
   r.off = start + OFP_MATCH_HEADER_LEN;
+  canonicalSoFar = cache !== undefined;
   if (cache === undefined) while (r.off < end) fields[n++] = decodeOxmWithin(r, end, OXM_IN_MATCH);
   else while (r.off < end) fields[n++] = decodeMatchField(r, end, cache);
   // The padding's content is not checked: it carries nothing.
+  for (let i = end; canonicalSoFar && i < start + padded; i++) if (buf[i] !== 0) canonicalSoFar = false;
   r.off = start + padded;
-  return fields.slice(0, n);
+  const match = fields.slice(0, n);
+  lastCanonical = canonicalSoFar ? match : null;
+  return match;
 }
+
+/**
+ * The last match decodeMatch returned, if its bytes are exactly what
+ * encodeMatch writes for it, else null: decoded with a cache, every field
+ * by decodeMatchField's shortcuts (an exact integer field of its own
+ * length, whose value encodeOxm writes back as it was, or an exact IPv4
+ * address), zero padding. Its bytes can then stand for the encoding
+ * (ofproto's Rule.matchWire, taken from a bundled flow_mod's bytes)
+ * without encoding it again.
+ */
+export function lastCanonicalMatch(): Match | null {
+  return lastCanonical;
+}
+
+let lastCanonical: Match | null = null;
+/** While decodeMatch runs: whether every field so far took a shortcut. */
+let canonicalSoFar = false;
 
 /** decodeMatch's scratch list. */
 const matchScratch: OxmField[] = [];
@@ -357,6 +378,7 @@ function decodeMatchField(r: Reader, end: number, cache: DecodeCache): OxmField 
       return { field: info.name, value: ipv4Text(buf, p) } as OxmField;
     }
   }
+  canonicalSoFar = false;
   return decodeOxmWithin(r, end, OXM_IN_MATCH);
 }
 

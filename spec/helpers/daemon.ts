@@ -1,5 +1,5 @@
 /**
- * Spawning `node bin/ofswitchd` for end-to-end tests and benchmarks: waits
+ * Spawning `bin/ofswitchd` for end-to-end tests and benchmarks: waits
  * for its "ofswitchd ready" log line, reads the listener's real port from it
  * (tests listen on port 0), and stops it with a signal.
  */
@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './paths.js';
+import { DAEMON_NODE_FLAGS, ROOT } from './paths.js';
 
 export interface RunningDaemon {
   proc: ChildProcess;
@@ -34,11 +34,12 @@ export async function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, r
   const dir = mkdtempSync(join(tmpdir(), 'ofswitchd-'));
   const ctl = join(dir, 'ofswitchd.ctl');
   const hasListen = args.includes('--listen') || options.addListen === false;
-  // Exactly what a user types, `node bin/ofswitchd ...`, through a shell that
-  // drops the test runner's NODE_OPTIONS (tap injects its coverage hooks into
-  // every child, and they do not load an extensionless ES module main).
+  // Exactly what a user types, `bin/ofswitchd ...` (this node with the flags
+  // of the script's first line), through a shell that drops the test
+  // runner's NODE_OPTIONS (tap injects its coverage hooks into every child,
+  // and they do not load an extensionless ES module main).
   const argv = [join(ROOT, 'bin', 'ofswitchd'), ...(hasListen ? [] : ['--listen', 'ptcp:0:127.0.0.1']), '--ctl', ctl, ...args];
-  const shell = ['/bin/sh', '-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, ...argv];
+  const shell = ['/bin/sh', '-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, ...DAEMON_NODE_FLAGS, ...argv];
   const cmd = options.netns === undefined ? shell : ['ip', 'netns', 'exec', options.netns, ...shell];
   const proc = spawn(cmd[0]!, cmd.slice(1), {
     env: { PATH: process.env.PATH, OFSWITCH_RUNDIR: dir, ...env },

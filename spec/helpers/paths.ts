@@ -2,6 +2,7 @@
  * Where tests find their data. Tests run compiled, from dist/spec/, so paths
  * are resolved from the repository root rather than from the test file.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -11,3 +12,14 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const FIXTURES = join(ROOT, 'fixtures');
 /** `../shared` beside the checkout: the rig and third-party fixtures. */
 export const SHARED = join(ROOT, '..', 'shared');
+
+/**
+ * The node flags bin/ofswitchd's first line runs it with
+ * (`#!/usr/bin/env -S node FLAGS`), so that tests and benchmarks that start
+ * `process.execPath bin/ofswitchd` run the daemon as `bin/ofswitchd` does.
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = (() => {
+  const first = readFileSync(join(ROOT, 'bin', 'ofswitchd'), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\S*env -S node((?: -\S+)*)\s*$/.exec(first);
+  return m === null ? [] : m[1]!.split(' ').filter(Boolean);
+})();
