@@ -25,7 +25,7 @@ export class BusyPoll {
   /** performance.now() until which the loop keeps turning. */
   private until = 0;
   private spinning = false;
-  /** Turns of the loop spent spinning (for coverage/show-style counters and tests). */
+  /** Turns of the loop spent spinning (spec/conn/busy-poll.spec.ts reads it). */
   turns = 0;
 
   /** `windowUs`: how long to keep polling after the latest input, in microseconds. */
